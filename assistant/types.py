@@ -1,0 +1,86 @@
+"""Plain data passed between ingestion, retrieval, answering and the API (no FastAPI here)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class DocumentMeta:
+    """What ingestion learns about one document."""
+
+    doc_id: str
+    source: str  # path relative to the documents directory
+    title: str
+    date: str | None = None  # ISO "YYYY-MM-DD" (or "YYYY-MM" when the day is unknown)
+    kind: str = "khác"  # nghị quyết, kế hoạch, quyết định, chương trình, báo cáo, tin hội nghị, ...
+    numbers: list[str] = field(default_factory=list)  # normalised document numbers it names
+    places: list[str] = field(default_factory=list)  # "tỉnh Gia Lai", "xã Ia Ko", ...
+
+
+@dataclass
+class Chunk:
+    """One passage of a document, with its place in the cleaned text."""
+
+    chunk_id: str
+    doc_id: str
+    position: int
+    text: str
+    start: int  # character span in the document's cleaned text
+    end: int
+    section: str = ""  # heading path, e.g. "II. Nhiệm vụ > 1. ..."
+    numbers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    """Restrict retrieval to some documents; every field optional."""
+
+    doc_ids: list[str] | None = None
+    kinds: list[str] | None = None
+    places: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its document metadata and score, numbered for citation."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    score: float
+    date: str | None
+    kind: str
+    section: str
+    numbers: list[str]
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """An answer with its numbered sources; `refused` when the documents do not support one."""
+
+    answer: str
+    sources: list[Passage]
+    refused: bool
+    mode: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    standalone_question: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sources"] = [p.to_dict() for p in self.sources]
+        return d
