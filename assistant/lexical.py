@@ -1,0 +1,138 @@
+"""Lexical side of retrieval: BM25 (bm25s) over Vietnamese syllables, accented and diacritic-folded.
+
+Two fields are indexed: NFC-lowercased syllables (+ syllable bigrams, which stand in for Vietnamese
+two-syllable words) and the same with diacritics folded, so "nghi quyet 57" matches "Nghị quyết 57".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from assistant.vntext import fold, syllables
+
+logger = logging.getLogger(__name__)
+
+
+def accented_tokens(text: str) -> list[str]:
+    """Syllables plus adjacent-syllable bigrams, lowercase NFC."""
+    syl = syllables(text)
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
+
+
+def folded_tokens(text: str) -> list[str]:
+    """accented_tokens with diacritics removed."""
+    return [fold(tok) for tok in accented_tokens(text)]
+
+
+class LexicalIndex:
+    """BM25 scores over both fields for every chunk, in a fixed chunk order."""
+
+    def __init__(self, chunk_ids: list[str], accented, folded, restorer: DiacriticRestorer) -> None:
+        self.chunk_ids = chunk_ids
+        self._accented = accented
+        self._folded = folded
+        self.restorer = restorer
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], texts: list[str]) -> LexicalIndex:
+        """Index texts (one per chunk id)."""
+        import bm25s  # heavy-ish import kept out of module import time
+
+        acc = [accented_tokens(t) or [""] for t in texts]
+        accented = bm25s.BM25()
+        accented.index(acc, show_progress=False)
+        folded = bm25s.BM25()
+        folded.index([[fold(tok) for tok in toks] for toks in acc], show_progress=False)
+        return cls(list(chunk_ids), accented, folded, DiacriticRestorer.train(texts))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._accented.save(str(directory / "bm25_accented"))
+        self._folded.save(str(directory / "bm25_folded"))
+        (directory / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        self.restorer.save(directory / "restore.json")
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        import bm25s
+
+        chunk_ids = json.loads((directory / "chunk_ids.json").read_text(encoding="utf-8"))
+        accented = bm25s.BM25.load(str(directory / "bm25_accented"))
+        folded = bm25s.BM25.load(str(directory / "bm25_folded"))
+        return cls(chunk_ids, accented, folded, DiacriticRestorer.load(directory / "restore.json"))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 over both fields; a query typed without diacritics is scored on the folded field only."""
+        tokens = accented_tokens(query)
+        if not tokens or not self.chunk_ids:
+            return np.zeros(len(self.chunk_ids), dtype=np.float32)
+        folded = self._folded.get_scores([fold(t) for t in tokens])
+        if fold(query) == query:
+            return np.asarray(folded, dtype=np.float32)
+        accented = self._accented.get_scores(tokens)
+        return np.asarray(0.5 * accented + 0.5 * folded, dtype=np.float32)
+
+
+class DiacriticRestorer:
+    """Puts diacritics back on a query typed without them, from the corpus's own syllable bigrams.
+
+    Dense models read "nghi quyet" as noise; "nghị quyết" they understand. A Viterbi pass picks, for
+    each folded syllable, the accented form the corpus makes most likely next to its neighbours.
+    """
+
+    def __init__(self, unigrams: dict[str, dict[str, int]], bigrams: dict[str, int]) -> None:
+        self.unigrams = unigrams  # folded syllable -> {accented form: count}
+        self.bigrams = bigrams  # "a b" (accented) -> count
+        self._total = sum(sum(forms.values()) for forms in unigrams.values()) or 1
+
+    @classmethod
+    def train(cls, texts: list[str]) -> DiacriticRestorer:
+        unigrams: dict[str, Counter[str]] = defaultdict(Counter)
+        bigrams: Counter[str] = Counter()
+        for text in texts:
+            syl = syllables(text)
+            for s in syl:
+                unigrams[fold(s)][s] += 1
+            bigrams.update(f"{a} {b}" for a, b in zip(syl, syl[1:], strict=False))
+        return cls({k: dict(v.most_common(6)) for k, v in unigrams.items()}, dict(bigrams))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"unigrams": self.unigrams, "bigrams": self.bigrams}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> DiacriticRestorer:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["unigrams"], data["bigrams"])
+
+    def _unigram_logp(self, form: str, folded: str) -> float:
+        return math.log((self.unigrams.get(folded, {}).get(form, 0) + 0.1) / self._total)
+
+    def _bigram_logp(self, prev: str, form: str, folded: str) -> float:
+        count = self.bigrams.get(f"{prev} {form}", 0)
+        prev_count = sum(self.unigrams.get(fold(prev), {}).values()) or 1
+        if count:
+            return math.log(count / prev_count)
+        return math.log(0.05) + self._unigram_logp(form, folded)  # back off to the unigram
+
+    def restore(self, text: str) -> str:
+        """Return the syllables of text with the corpus's most likely diacritics."""
+        words = syllables(text)
+        if not words:
+            return text
+        lattice = [list(self.unigrams.get(w, {}).keys()) or [w] for w in words]
+        best = {form: (self._unigram_logp(form, words[0]), [form]) for form in lattice[0]}
+        for i in range(1, len(words)):
+            step = {}
+            for form in lattice[i]:
+                step[form] = max(
+                    ((lp + self._bigram_logp(prev, form, words[i]), path + [form]) for prev, (lp, path) in best.items()),
+                    key=lambda item: item[0],
+                )
+            best = step
+        return " ".join(max(best.values(), key=lambda item: item[0])[1])

@@ -1,0 +1,105 @@
+"""Query understanding: normalise, detect what is asked, expand abbreviations, pull out document numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.docnumbers import query_numbers
+from assistant.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
+
+# Patterns are matched on the folded, lowercased question so they work with or without diacritics.
+_QTYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("date", re.compile(r"\b(ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|nam nao|thang nao|ngay bao nhieu"
+                        r"|vao ngay|when|what date|which date|what year)\b")),
+    ("number", re.compile(r"\b(bao nhieu|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
+                          r"|how many|how much|what percentage|what share)\b")),
+    ("person", re.compile(r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|ban nao|bo nao"
+                          r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b")),
+    ("list", re.compile(r"\b(nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu|\w+ nao)|gom nhung|bao gom"
+                        r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b")),
+    ("yesno", re.compile(r"\b(co phai|phai khong|dung khong|hay khong|co \w+.* khong\s*\??$|is it|does|did|was)\b")),
+]
+
+_ENGLISH = frozenset(
+    "the what when who which how is are was were does did of in on to for by a an and with resolution "
+    "issued date plan province committee steering".split()
+)
+_FOLLOW_UP = re.compile(r"^(con|the con|vay|con ve)\b|\b(thi sao|the nao|do|nay|ay|nghi quyet do|van ban do|no)\??$")
+
+# English question words mapped to Vietnamese search terms, so lexical matching and sentence choice
+# work on an English question too (dense retrieval is multilingual on its own).
+_EN_VI = {
+    "resolution": "nghị quyết", "issued": "ban hành", "issue": "ban hành", "plan": "kế hoạch",
+    "decision": "quyết định", "steering": "chỉ đạo", "committee": "ban", "digital": "số",
+    "transformation": "chuyển đổi", "science": "khoa học", "technology": "công nghệ",
+    "innovation": "đổi mới sáng tạo", "province": "tỉnh", "commune": "xã", "meeting": "phiên họp hội nghị",
+    "chaired": "chủ trì", "chair": "chủ trì", "secretary": "bí thư", "politburo": "bộ chính trị",
+    "party": "đảng", "target": "mục tiêu", "targets": "mục tiêu", "infrastructure": "hạ tầng",
+    "session": "phiên", "first": "thứ nhất", "head": "trưởng ban", "people": "người dân", "movement": "phong trào",
+    "literacy": "học vụ", "economy": "kinh tế", "budget": "ngân sách", "tasks": "nhiệm vụ", "task": "nhiệm vụ",
+    "communes": "xã", "wards": "phường", "quarter": "quý", "conference": "hội nghị", "review": "sơ kết",
+}  # fmt: skip
+
+
+@dataclass
+class Query:
+    """A question as retrieval and answering need it."""
+
+    text: str  # NFC, standalone (a follow-up gets its context prepended)
+    search_text: str  # text + abbreviation expansions (+ Vietnamese terms for English questions)
+    dense_text: str  # what the embedder reads: diacritics restored when the user typed none
+    qtype: str = "other"  # date | number | person | list | yesno | other
+    language: str = "vi"
+    no_diacritics: bool = False
+    number_keys: list[str] = field(default_factory=list)
+
+
+def question_type(text: str) -> str:
+    """What kind of answer the question wants, from its question words."""
+    folded = fold(nfc(text).lower())
+    for name, pattern in _QTYPES:
+        if pattern.search(folded):
+            return name
+    return "other"
+
+
+def detect_language(text: str) -> str:
+    """"en" for an English question, "vi" otherwise."""
+    words = text.lower().split()
+    english = sum(re.sub(r"\W", "", w) in _ENGLISH for w in words)
+    return "en" if words and english >= max(2, len(words) // 4) else "vi"
+
+
+def standalone(question: str, history: list[dict[str, str]] | None) -> str:
+    """Rewrite a follow-up ("còn Thái Nguyên thì sao?") by carrying over the previous user turn."""
+    if not history:
+        return question
+    previous = [turn.get("content", "") for turn in history if turn.get("role") == "user"]
+    if not previous:
+        return question
+    folded = fold(question.lower()).strip()
+    short = len(syllables(question)) <= 7
+    if short or _FOLLOW_UP.search(folded):
+        return f"{previous[-1].strip()} {question}"
+    return question
+
+
+def understand(question: str, history: list[dict[str, str]] | None = None) -> Query:
+    """Normalise a question and pull out what retrieval and answering use."""
+    text = standalone(nfc(question).strip(), history)
+    language = detect_language(text)
+    search_text = expand_abbreviations(text)
+    if language == "en":
+        extra = [vi for word, vi in _EN_VI.items() if re.search(rf"\b{word}\b", text.lower())]
+        search_text = f"{search_text} {' '.join(extra)}"
+    no_diacritics = language == "vi" and not has_diacritics(text)
+    return Query(
+        text=text,
+        search_text=search_text,
+        dense_text=text,
+        qtype=question_type(text),
+        language=language,
+        no_diacritics=no_diacritics,
+        number_keys=query_numbers(text),
+    )

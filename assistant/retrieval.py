@@ -1,0 +1,185 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (accented and folded) + exact document-number match, fused."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.docnumbers import number_key
+from assistant.index import IndexReader
+from assistant.query import Query
+from assistant.types import Filters, Passage
+from assistant.vntext import fold, syllables
+
+logger = logging.getLogger(__name__)
+
+RRF_K = 60
+METHODS = ("hybrid", "bm25", "dense")
+
+
+class Retriever:
+    """Ranks the chunks of one opened index for a query."""
+
+    def __init__(self, index: IndexReader, embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.visible = set(index.chunks)
+        self.lex_ids = index.lexical.chunk_ids
+        self.chunk_keys = {
+            cid: {number_key(n) for n in chunk.numbers} for cid, chunk in index.chunks.items() if chunk.numbers
+        }
+
+    # -- public -----------------------------------------------------------------------------
+    def search(
+        self, query: Query, k: int, filters: Filters | None = None, method: str = "hybrid", fusion: str | None = None
+    ) -> list[Passage]:
+        """Top-k passages, fused, filtered and de-duplicated, numbered 1..k."""
+        ranked = self.rank(query, filters, method, fusion or self.settings.fusion)
+        kept = self._dedupe(ranked, k)
+        return [self._passage(n, cid, score) for n, (cid, score) in enumerate(kept, start=1)]
+
+    def rank(self, query: Query, filters: Filters | None, method: str, fusion: str) -> list[tuple[str, float]]:
+        """All candidate chunk ids with fused scores, best first."""
+        allowed = self._allowed(filters)
+        n = self.settings.candidates
+        lists: list[tuple[list[tuple[str, float]], float]] = []
+        if method in ("hybrid", "bm25"):
+            lists.append((self._lexical(query, allowed, n), 1.0))
+        if method in ("hybrid", "dense"):
+            lists.append((self._dense(query, allowed, n), 1.0))
+        if method == "hybrid" and query.number_keys:
+            lists.append((self._numbers(query, allowed, lists[0][0]), 1.0))
+        if len(lists) == 1:
+            return lists[0][0]
+        return rrf(lists) if fusion == "rrf" else weighted(lists)
+
+    # -- components -------------------------------------------------------------------------
+    def _lexical(self, query: Query, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
+        scores = self.index.lexical.scores(query.search_text)
+        order = np.argsort(-scores)
+        out = []
+        for i in order:
+            if scores[i] <= 0 or len(out) >= n:
+                break
+            cid = self.lex_ids[i]
+            if cid in self.visible and (allowed is None or cid in allowed):
+                out.append((cid, float(scores[i])))
+        return out
+
+    def dense_text(self, query: Query) -> str:
+        """The embedder's view of the query: diacritics put back when the user typed none."""
+        if query.no_diacritics:
+            return self.index.lexical.restorer.restore(query.search_text)
+        return query.text
+
+    def _dense(self, query: Query, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
+        vector = self.embedder.embed_query([self.dense_text(query)])[0]
+        total = self.index.collection.count()
+        if not total:
+            return []
+        where = None
+        if allowed is not None:
+            docs = sorted({self.index.chunks[c].doc_id for c in allowed})
+            if not docs:
+                return []
+            where = {"doc_id": {"$in": docs}}
+        result = self.index.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, total), where=where, include=["distances"]
+        )
+        pairs = zip(result["ids"][0], result["distances"][0], strict=True)
+        return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self.visible]
+
+    def _numbers(self, query: Query, allowed: set[str] | None, lexical: list[tuple[str, float]]):
+        """Chunks that name a document number the query asks about, in lexical order, then the rest."""
+        wanted = set(query.number_keys)
+        lex_rank = {cid: i for i, (cid, _) in enumerate(lexical)}
+        hits = [
+            cid
+            for cid, keys in self.chunk_keys.items()
+            if keys & wanted and (allowed is None or cid in allowed) and cid in self.visible
+        ]
+        hits.sort(key=lambda cid: (lex_rank.get(cid, len(lex_rank)), cid))
+        return [(cid, 1.0) for cid in hits[: self.settings.candidates]]
+
+    # -- filters, de-duplication, passages --------------------------------------------------
+    def _allowed(self, filters: Filters | None) -> set[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        docs = [d for d, r in self.index.documents.items() if _matches(r.meta, filters)]
+        return {c.chunk_id for d in docs for c in self.index.documents[d].chunks}
+
+    def _dedupe(self, ranked: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+        kept: list[tuple[str, float]] = []
+        shingles: list[set[str]] = []
+        for cid, score in ranked:
+            chunk = self.index.chunks[cid]
+            tokens = set(fold(" ".join(syllables(chunk.text))).split())
+            if any(_overlaps(chunk, self.index.chunks[k_id]) for k_id, _ in kept):
+                continue
+            if any(_jaccard(tokens, other) >= 0.85 for other in shingles):
+                continue
+            kept.append((cid, score))
+            shingles.append(tokens)
+            if len(kept) >= k:
+                break
+        return kept
+
+    def _passage(self, n: int, cid: str, score: float) -> Passage:
+        chunk = self.index.chunks[cid]
+        meta = self.index.meta(chunk.doc_id)
+        return Passage(
+            n=n, chunk_id=cid, doc_id=chunk.doc_id, title=meta.title, source=meta.source, text=chunk.text,
+            score=round(score, 6), date=meta.date, kind=meta.kind, section=chunk.section,
+            numbers=chunk.numbers, start=chunk.start, end=chunk.end,
+        )  # fmt: skip
+
+
+def rrf(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion: each list adds weight / (60 + rank)."""
+    scores: dict[str, float] = {}
+    for ranked, weight in lists:
+        for rank, (cid, _) in enumerate(ranked, start=1):
+            scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def weighted(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tuple[str, float]]:
+    """Weighted sum of min-max normalised scores (a missing candidate scores 0 in that list)."""
+    scores: dict[str, float] = {}
+    for ranked, weight in lists:
+        if not ranked:
+            continue
+        values = [s for _, s in ranked]
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        for cid, s in ranked:
+            norm = (s - low) / span if high > low else 1.0
+            scores[cid] = scores.get(cid, 0.0) + weight * norm
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _matches(meta, filters: Filters) -> bool:
+    if filters.doc_ids and meta.doc_id not in filters.doc_ids:
+        return False
+    if filters.kinds and meta.kind not in filters.kinds:
+        return False
+    if filters.places:
+        have = {p.lower() for p in meta.places}
+        wanted = {p.lower() for p in filters.places}
+        if not any(w in have or any(h.endswith(" " + w) for h in have) for w in wanted):
+            return False
+    if filters.date_from and (not meta.date or meta.date[: len(filters.date_from)] < filters.date_from):
+        return False
+    return not (filters.date_to and (not meta.date or meta.date[: len(filters.date_to)] > filters.date_to))
+
+
+def _overlaps(a, b) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

@@ -1,0 +1,175 @@
+"""The answering domain, FastAPI-free: a visible bundle of dependencies and the operations on it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.embedders import Embedder, build_embedder
+from assistant.errors import DocumentNotFoundError, IndexMismatchError, UserInputError
+from assistant.index import IndexReader
+from assistant.types import Answer, Filters, Passage
+
+logger = logging.getLogger(__name__)
+
+KNOWN_KINDS = (
+    "nghị quyết", "kế hoạch", "quyết định", "chương trình", "báo cáo", "công văn",
+    "thông báo", "tin hội nghị", "tin tức", "văn bản pháp luật", "khác",
+)  # fmt: skip
+
+
+@dataclass
+class Deps:
+    """Everything answering needs, built once by an entry point and passed in."""
+
+    settings: Settings
+    embedder: Embedder
+    index: IndexReader
+    retriever: object = field(init=False)
+
+    def __post_init__(self) -> None:
+        from assistant.retrieval import Retriever
+
+        if self.index.manifest.embedder != self.embedder.name:
+            raise IndexMismatchError(
+                f"Index built with {self.index.manifest.embedder!r} but {self.embedder.name!r} is configured: "
+                "set ASSISTANT_EMBEDDER to match or run `assistant ingest --rebuild`.",
+                "Chỉ mục được tạo bằng mô hình nhúng khác với cấu hình hiện tại.",
+            )
+        self.retriever = Retriever(self.index, self.embedder, self.settings)
+
+
+def load_deps(settings: Settings, index_dir: Path | None = None) -> Deps:
+    """Open the index and the embedder named by the settings."""
+    index = IndexReader(index_dir or settings.index_dir)
+    return Deps(settings=settings, embedder=build_embedder(settings), index=index)
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    """The question stripped; 422 errors for empty or too long ones."""
+    text = (question or "").strip()
+    if not text:
+        raise UserInputError(
+            "The question is empty: type a question.",
+            "Câu hỏi đang để trống — vui lòng nhập câu hỏi.",
+        )
+    if len(text) > settings.max_question_chars:
+        raise UserInputError(
+            f"The question has {len(text)} characters; the limit is {settings.max_question_chars}. Shorten it.",
+            f"Câu hỏi dài {len(text)} ký tự, vượt giới hạn {settings.max_question_chars} ký tự — hãy rút gọn.",
+        )
+    return text
+
+
+def validate_filters(filters: Filters | None, deps: Deps) -> Filters | None:
+    """Reject filter values the index does not know, naming the allowed ones."""
+    if filters is None or filters.is_empty():
+        return None
+    docs = deps.index.documents
+    _check_values("doc_ids", filters.doc_ids, sorted(docs))
+    _check_values("kinds", filters.kinds, list(KNOWN_KINDS))
+    places = sorted({p for r in docs.values() for p in r.meta.places})
+    if filters.places:
+        known = {p.lower() for p in places}
+        bad = [p for p in filters.places if p.lower() not in known and f"tỉnh {p}".lower() not in known]
+        if bad:
+            _raise_unknown("places", bad, places)
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value and not _looks_like_date(value):
+            raise UserInputError(
+                f"filters.{name}={value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.",
+                f"Giá trị lọc {name}={value!r} không phải ngày hợp lệ (dạng YYYY-MM-DD).",
+            )
+    return filters
+
+
+def _looks_like_date(value: str) -> bool:
+    import re
+
+    return re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value) is not None
+
+
+def _check_values(name: str, values: list[str] | None, allowed: list[str]) -> None:
+    bad = [v for v in values or [] if v not in allowed]
+    if bad:
+        _raise_unknown(name, bad, allowed)
+
+
+def _raise_unknown(name: str, bad: list[str], allowed: list[str]) -> None:
+    shown = ", ".join(allowed[:50]) or "(none)"
+    raise UserInputError(
+        f"Unknown filters.{name} value(s) {bad}; allowed: {shown}",
+        f"Giá trị lọc {name} không hợp lệ: {', '.join(bad)}. Giá trị cho phép: {shown}",
+    )
+
+
+def search(deps: Deps, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    """Ranked passages for a query (no answer)."""
+    from assistant.query import understand
+
+    text = validate_question(query, deps.settings)
+    understood = understand(text)
+    return deps.retriever.search(understood, k or deps.settings.top_k, validate_filters(filters, deps))
+
+
+def chat(
+    deps: Deps,
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    filters: Filters | None = None,
+    k: int | None = None,
+) -> Answer:
+    """Answer a question with numbered, cited sources (extractive mode)."""
+    from assistant.answer import extractive_answer
+    from assistant.query import understand
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    text = validate_question(question, deps.settings)
+    filters = validate_filters(filters, deps)
+    understood = understand(text, history)
+    t1 = time.perf_counter()
+    passages = deps.retriever.search(understood, k or deps.settings.top_k, filters)
+    t2 = time.perf_counter()
+    answer = extractive_answer(understood, passages, deps.index, deps.settings.refuse_threshold)
+    t3 = time.perf_counter()
+    timings.update(understand=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, answer=(t3 - t2) * 1e3)
+    timings["total"] = (t3 - t0) * 1e3
+    answer.timings_ms = {key: round(value, 2) for key, value in timings.items()}
+    if understood.text != text:
+        answer.standalone_question = understood.text
+    return answer
+
+
+def get_document(deps: Deps, doc_id: str) -> dict[str, object]:
+    """Cleaned text and metadata of one document."""
+    record = deps.index.documents.get(doc_id)
+    if record is None:
+        raise DocumentNotFoundError(
+            f"No document {doc_id!r} in the index; GET /api/documents lists them.",
+            f"Không có tài liệu {doc_id!r} trong chỉ mục.",
+        )
+    return {**document_summary(deps, doc_id), "text": record.text}
+
+
+def document_summary(deps: Deps, doc_id: str) -> dict[str, object]:
+    record = deps.index.documents[doc_id]
+    meta = record.meta
+    return {
+        "id": doc_id,
+        "title": meta.title,
+        "source": meta.source,
+        "date": meta.date,
+        "kind": meta.kind,
+        "numbers": meta.numbers,
+        "places": meta.places,
+        "chunks": len(record.chunks),
+    }
+
+
+def list_documents(deps: Deps) -> list[dict[str, object]]:
+    return [document_summary(deps, doc_id) for doc_id in sorted(deps.index.documents)]
