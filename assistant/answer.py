@@ -14,13 +14,14 @@ from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Answer, Passage
 from assistant.docnumbers import number_key, number_spans
-from assistant.vntext import content_terms, fold, has_diacritics, syllables
+from assistant.vntext import ABBREVIATIONS, content_terms, fold, has_diacritics, syllables
 from ingest.chunking import split_sentences
 
 MAX_SENTENCES = 3
 _DATE = re.compile(
-    r"\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b|\bngày\s+\d{1,2}\b|\btháng\s+\d{1,2}\b|\bnăm\s+\d{4}\b"
-    r"|\bquý\s+[IV]+\b",
+    r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"
+    r"|\bngày\s+\d{1,2}(\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?)?\b"
+    r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b\d+([.,]\d+)*\s*(%|phần trăm|xã|phường|tỉnh|người|nhiệm vụ|tỷ|triệu)?", re.IGNORECASE)
@@ -40,6 +41,7 @@ class _Sentence:
     score: float = 0.0
     terms: frozenset[str] = frozenset()
     typed: bool = False
+    support: float = 0.0  # weighted share of the question's terms in the sentence (+ its context)
 
 
 def extractive_answer(query: Query, passages: list[Passage], index: IndexReader, threshold: float) -> Answer:
@@ -98,19 +100,31 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
 
 
 def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None:
+    """Terms the sentence holds count fully; terms only its passage or title holds count a third."""
     tokens = [fold(s) for s in syllables(sentence.text)]
-    token_set = set(tokens)
-    present = frozenset(t for t in weights if t in token_set)
-    coverage = sum(weights[t] for t in present) / sum(weights.values())
+    # A news sentence inherits its article's topic: terms of the title count as the sentence's own.
+    title = {fold(s) for s in syllables(sentence.passage.title)}
+    own = frozenset(t for t in weights if t in set(tokens) or t in title)
+    context = _context_terms(sentence.passage, weights) - own
+    total = sum(weights.values())
+    coverage = (sum(weights[t] for t in own) + sum(weights[t] for t in context) / 3) / total
     bigrams = set(zip(weights, list(weights)[1:], strict=False))
     bigram_cov = len(bigrams & set(zip(tokens, tokens[1:], strict=False))) / len(bigrams) if bigrams else coverage
     sentence.typed = has_answer_type(sentence.text, query)
     bonus = 0.15 if sentence.typed else 0.0
+    if query.qtype == "number" and _counts_unit(sentence.text, query):
+        bonus += 0.3  # "bao nhiêu nhiệm vụ" answered by "452 nhiệm vụ"
     if query.qtype == "date" and query.number_keys and _issued_on(sentence.text, query):
         bonus += 0.3  # "Nghị quyết số 57-NQ/TW, ngày 22/12/2024": the way a document's date is written
     long_penalty = 0.1 if len(tokens) > 90 else 0.0
-    sentence.terms = present
+    sentence.terms = own
+    sentence.support = coverage
     sentence.score = 0.7 * coverage + 0.3 * bigram_cov + bonus - 0.04 * sentence.rank - long_penalty
+
+
+def _context_terms(passage: Passage, weights: dict[str, float]) -> frozenset[str]:
+    tokens = {fold(s) for s in syllables(f"{passage.title} {passage.section} {passage.text}")}
+    return frozenset(t for t in weights if t in tokens)
 
 
 def has_answer_type(text: str, query: Query) -> bool:
@@ -120,12 +134,51 @@ def has_answer_type(text: str, query: Query) -> bool:
         return False
     taken = [(a, b) for a, b, _ in number_spans(text)]
     asked = set(re.findall(r"\d+", query.text))
+    if query.qtype == "number":  # a quantity, not the digits of a date
+        taken += [m.span() for m in _DATE.finditer(text)]
     for match in pattern.finditer(text):
         inside_number = any(a <= match.start() < b for a, b in taken)
         digits = set(re.findall(r"\d+", match.group(0)))
         if not inside_number and (not digits or not digits <= asked):
             return True
     return False
+
+
+_UNIT_ALIASES = {
+    "phan tram": r"(%|phần trăm)", "tien": r"(tỷ|triệu|nghìn|đồng)", "kinh phi": r"(tỷ|triệu|đồng)",
+    "ty dong": r"tỷ", "trieu dong": r"triệu",
+}  # fmt: skip
+_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
+
+
+def asked_unit(question: str) -> str | None:
+    """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
+    match = _HOW_MANY.search(fold(question.lower()))
+    if not match:
+        return None
+    words = match.group(1).split()
+    if " ".join(words) in _UNIT_ALIASES or words[0] in _UNIT_ALIASES:
+        return " ".join(words) if " ".join(words) in _UNIT_ALIASES else words[0]
+    if words[0] in {"lau", "nhieu", "la", "thi", "nam", "ngay", "thang", "lan"} or words[0].isdigit():
+        return None  # "bao nhiêu lâu", "là bao nhiêu": no countable unit named
+    return " ".join(words)
+
+
+def _counts_unit(text: str, query: Query) -> bool:
+    unit = asked_unit(query.text)
+    if unit is None:
+        return False
+    folded = fold(text.lower())
+    alias = _UNIT_ALIASES.get(unit)
+    if alias:
+        return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None
+    firsts = {unit.split()[0]}
+    expansion = ABBREVIATIONS.get(unit.split()[0])
+    if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
+        firsts.add(fold(expansion.split()[0]))
+    return any(
+        re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(first)}\b", folded) is not None for first in firsts
+    )
 
 
 def _issued_on(text: str, query: Query) -> bool:
@@ -142,12 +195,20 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     """
     if not ranked or ranked[0].score <= 0:
         return []
+    all_sentences = ranked
+    if query.qtype == "number" and asked_unit(query.text):
+        # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
+        ranked = [s for s in ranked if _counts_unit(s.text, query)]
+        if not ranked:
+            return []
     if query.qtype in _TYPE_PATTERNS:
         typed = [s for s in ranked if s.typed]
         if not typed or typed[0].score < 0.6 * ranked[0].score:
             return [] if query.qtype in ("date", "number") else ranked[:1]
         ranked = typed
     best = ranked[0]
+    if query.qtype == "list" and re.search(r"(:|\bgồm)\s*$|:\s", best.text):
+        return _with_continuation(best, all_sentences)
     chosen, covered = [best], set(best.terms)
     for sentence in ranked[1:]:
         if len(chosen) >= MAX_SENTENCES:
@@ -157,6 +218,34 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
         if sentence.terms - covered or query.qtype == "list":
             chosen.append(sentence)
             covered |= sentence.terms
+    return _cover_names(chosen, ranked, query)
+
+
+def _with_continuation(best: _Sentence, sentences: list[_Sentence]) -> list[_Sentence]:
+    """A list introduced by "gồm:" goes on in the next sentences of the same paragraph."""
+    text = best.passage.text
+    line_end = text.find("\n", best.end)
+    line_end = len(text) if line_end < 0 else line_end
+    following = sorted(
+        (s for s in sentences if s.passage is best.passage and best.end <= s.start < line_end),
+        key=lambda s: s.start,
+    )
+    return [best, *following[: MAX_SENTENCES + 1]]
+
+
+def _cover_names(chosen: list[_Sentence], ranked: list[_Sentence], query: Query) -> list[_Sentence]:
+    """For "Gia Lai và Thái Nguyên …", add the best sentence about each name the answer lacks."""
+    names = question_names(query.text)
+    if len(names) < 2:
+        return chosen
+    for name in names:
+        key = fold(name.lower())
+        if any(key in fold(f"{s.text} {s.passage.title}".lower()) for s in chosen):
+            continue
+        for sentence in ranked:
+            if key in fold(f"{sentence.text} {sentence.passage.title}".lower()) and sentence not in chosen:
+                chosen.append(sentence)
+                break
     return chosen
 
 
@@ -181,9 +270,13 @@ def question_names(text: str) -> list[str]:
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
-    return [
-        " ".join(run) for run in runs if len(run) >= 2 and any(fold(w.lower()) not in _GENERIC for w in run)
-    ]
+    names = []
+    for run in runs:
+        while run and fold(run[0].lower()) in _GENERIC:  # "Khi Gia Lai" -> "Gia Lai"
+            run = run[1:]
+        if len(run) >= 2 and any(fold(w.lower()) not in _GENERIC for w in run):
+            names.append(" ".join(run))
+    return names
 
 
 def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -> bool:
@@ -193,16 +286,30 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
     """
     parts = [f"{s.passage.text} {s.passage.title} {' '.join(index.meta(s.passage.doc_id).places)}" for s in chosen]
     context = fold(" ".join(parts).lower())
-    return all(fold(name.lower()) in context for name in question_names(query.text))
+    names = {fold(name.lower()) for name in question_names(query.text)} | _known_places(query, index)
+    return all(name in context for name in names)
+
+
+def _known_places(query: Query, index: IndexReader) -> set[str]:
+    """Places of the corpus named in the question, also when typed without diacritics ("xa ia ko")."""
+    folded = f" {' '.join(fold(s) for s in syllables(query.text))} "
+    found = set()
+    for record in index.documents.values():
+        for place in record.meta.places:
+            name = " ".join(fold(s) for s in syllables(place)[1:])  # "tỉnh Gia Lai" -> "gia lai"
+            if len(name) > 3 and f" {name} " in folded:
+                found.add(name)
+    return found
 
 
 def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:
-    """How well the chosen sentences support an answer: share of the question's weighted terms they hold."""
+    """Weighted share of the question's terms found in the answer sentences (or, a third, their passages)."""
     if not chosen:
         return 0.0
-    covered = set().union(*(s.terms for s in chosen))
-    coverage = sum(weights[t] for t in covered) / sum(weights.values())
-    return 0.5 * coverage + 0.5 * max(s.score for s in chosen)
+    total = sum(weights.values())
+    own = set().union(*(s.terms for s in chosen))
+    context = set().union(*(_context_terms(s.passage, weights) for s in chosen)) - own
+    return (sum(weights[t] for t in own) + sum(weights[t] for t in context) / 3) / total
 
 
 def _cite(sentence: _Sentence) -> str:

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50)
     candidates: int = Field(default=40, ge=5, le=500)
     # Evidence below this strength makes the extractive answerer refuse.
-    refuse_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    refuse_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
 
     host: str = "127.0.0.1"
     port: int = 8000

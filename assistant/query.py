@@ -12,7 +12,7 @@ from assistant.vntext import expand_abbreviations, fold, has_diacritics, nfc, sy
 _QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"\b(ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|nam nao|thang nao|ngay bao nhieu"
                         r"|vao ngay|when|what date|which date|what year)\b")),
-    ("number", re.compile(r"\b(bao nhieu|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
+    ("number", re.compile(r"\b(bao nhieu|thu may|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
                           r"|how many|how much|what percentage|what share)\b")),
     ("person", re.compile(r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|ban nao|bo nao"
                           r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b")),
@@ -39,6 +39,9 @@ _EN_VI = {
     "session": "phiên", "first": "thứ nhất", "head": "trưởng ban", "people": "người dân", "movement": "phong trào",
     "literacy": "học vụ", "economy": "kinh tế", "budget": "ngân sách", "tasks": "nhiệm vụ", "task": "nhiệm vụ",
     "communes": "xã", "wards": "phường", "quarter": "quý", "conference": "hội nghị", "review": "sơ kết",
+    "provinces": "tỉnh", "cities": "thành phố", "city": "thành phố", "connected": "kết nối điểm cầu",
+    "completed": "hoàn thành", "overdue": "quá hạn", "deputy": "phó", "standing": "thường trực",
+    "proposed": "đề xuất", "invest": "đầu tư", "training": "tập huấn", "officials": "cán bộ công chức",
 }  # fmt: skip
 
 
@@ -79,15 +82,44 @@ def standalone(question: str, history: list[dict[str, str]] | None) -> str:
     if not previous:
         return question
     folded = fold(question.lower()).strip()
+    swapped = _swap_entity(previous[-1].strip(), question)
+    if swapped:
+        return swapped
     short = len(syllables(question)) <= 7
     if short or _FOLLOW_UP.search(folded):
         return f"{previous[-1].strip()} {question}"
     return question
 
 
+_ASK_ABOUT = re.compile(r"^(?:còn|thế còn|vậy còn|con|the con|vay con)\s+(.+?)\s*(?:thì sao|thế nào|thi sao|the nao)?\s*\??$",
+                        re.IGNORECASE)
+
+
+def _swap_entity(previous: str, question: str) -> str | None:
+    """ "Còn Thái Nguyên thì sao?" after a question about Gia Lai: ask the same about Thái Nguyên."""
+    from assistant.answer import question_names
+
+    match = _ASK_ABOUT.match(question.strip())
+    if not match:
+        return None
+    new = match.group(1).strip()
+    old = question_names(previous)
+    if not old:
+        return f"{previous.rstrip('?')} {new}?"
+    return previous.replace(old[-1], new)
+
+
+_GLUED = re.compile(r"\b(NQ|KH|QĐ|QD|CT|KL|CTr|TB|BC|CV)(\d{1,4})\b", re.IGNORECASE)
+
+
+def _split_glued_numbers(text: str) -> str:
+    """ "NQ57" -> "NQ 57", so the abbreviation expands and the number matches as its own syllable."""
+    return _GLUED.sub(r"\1 \2", text)
+
+
 def understand(question: str, history: list[dict[str, str]] | None = None) -> Query:
     """Normalise a question and pull out what retrieval and answering use."""
-    text = standalone(nfc(question).strip(), history)
+    text = standalone(_split_glued_numbers(nfc(question).strip()), history)
     language = detect_language(text)
     search_text = expand_abbreviations(text)
     if language == "en":

@@ -24,7 +24,7 @@ _HEADING_RULES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"^(Khoản)\s+\d+"), 3),
     (re.compile(r"^[a-zđ]\)\s*\S"), 4),
 ]
-_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+(?=[\"“(]?(\w|[-–•]))")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?(\w|[-–•]))")
 
 
 @dataclass
@@ -66,6 +66,14 @@ def _paragraphs(text: str) -> list[_Para]:
     return paras
 
 
+_ABBREVIATION_BEFORE = re.compile(r"(\b(TP|Tp|TS|ThS|PGS|GS|BS|KS|CN|St|Mr|Dr|Q|P|TT|Th)|\b\w)\.$")
+
+
+def _ends_with_abbreviation(before: str) -> bool:
+    """ "TP. Đà Nẵng", "PGS. TS. ...", an initial "V.": the period does not end a sentence."""
+    return _ABBREVIATION_BEFORE.search(before[-6:]) is not None
+
+
 def _starts_sentence(rest: str) -> bool:
     """A new sentence starts with a capital, a digit or a bullet (not "gồm: phát triển …")."""
     head = rest.lstrip("\"“(")[:1]
@@ -76,7 +84,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans (absolute, using offset) inside one paragraph."""
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        if not _starts_sentence(text[match.end() :]):
+        if not _starts_sentence(text[match.end() :]) or _ends_with_abbreviation(text[: match.start()]):
             continue
         spans.append((offset + start, offset + match.start()))
         start = match.end()

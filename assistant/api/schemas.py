@@ -1,0 +1,100 @@
+"""Request and response models of the HTTP API (the domain itself uses the dataclasses in assistant.types)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.types import Filters
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class FiltersModel(BaseModel):
+    """Restrict retrieval; every field optional. Unknown values are rejected with the allowed ones."""
+
+    doc_ids: list[str] | None = None
+    kinds: list[str] | None = None
+    places: list[str] | None = None
+    date_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    date_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+
+    def to_domain(self) -> Filters:
+        return Filters(**self.model_dump())
+
+
+class ChatRequest(BaseModel):
+    # No length constraints here: the domain's validate_question answers in Vietnamese and English.
+    question: str = Field(examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"])
+    history: list[HistoryTurn] = Field(default_factory=list)
+    filters: FiltersModel | None = None
+    k: int | None = Field(default=None, ge=1, le=20, description="number of passages (default: settings)")
+
+
+class PassageModel(BaseModel):
+    n: int = Field(description="citation number: [n] in the answer")
+    doc_id: str
+    title: str
+    source: str = Field(description="path relative to the documents directory")
+    text: str
+    score: float
+    date: str | None
+    kind: str
+    section: str
+    numbers: list[str]
+    chunk_id: str
+    start: int = Field(description="character span in the document's cleaned text")
+    end: int
+
+
+class ChatResponse(BaseModel):
+    answer: str = Field(description="text with [n] markers that refer to `sources`")
+    sources: list[PassageModel]
+    refused: bool
+    mode: str = Field(description='"extractive" or "llm"')
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    standalone_question: str | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[PassageModel]
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    source: str
+    date: str | None
+    kind: str
+    numbers: list[str]
+    places: list[str]
+    chunks: int
+
+
+class DocumentDetail(DocumentSummary):
+    text: str
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "no_index", "error"]
+    mode: str = "extractive"
+    documents: int = 0
+    chunks: int = 0
+    embedder: str | None = None
+    index_dir: str
+    message: str | None = Field(default=None, description="what to do when status is not ok")
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str = Field(description="Vietnamese, says what to fix")
+    message_en: str

@@ -1,0 +1,205 @@
+"""The `assistant` command: ingest, ask, search, serve, eval.
+
+Exit codes: 0 success; 1 a domain error (no index, bad input...: message on stderr); 2 a usage error
+(click's); 3 the index is busy (another `assistant ingest` is writing it: retry later).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from pydantic import ValidationError
+
+from assistant.config import Settings
+from assistant.errors import AssistantError, IndexBusyError
+
+EXIT_ERROR, EXIT_BUSY = 1, 3
+
+HELP = "Trợ lý Nghị quyết: cited answers about resolutions, plans and meeting reports."
+app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="index directory (env ASSISTANT_INDEX_DIR)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON object on stdout, for machines")]
+DocsOpt = Annotated[Path | None, typer.Option(help="documents directory (env ASSISTANT_DOCUMENTS_DIR)")]
+KOpt = Annotated[int | None, typer.Option("--k", min=1, max=50, help="passages to use (default: settings)")]
+OutOpt = Annotated[Path | None, typer.Option(help="directory for results.jsonl, summary.json, report.md")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="log at INFO level")]
+
+
+@app.callback()
+def _root(verbose: VerboseOpt = False) -> None:
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # some libraries (bm25s) set DEBUG on their own logger
+        handler.setLevel(level)
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Domain errors become a message on stderr and an exit code, never a traceback."""
+    try:
+        yield
+    except AssistantError as exc:
+        typer.echo(f"Error: {exc.message_en}", err=True)
+        if exc.message_vi != exc.message_en:
+            typer.echo(f"Lỗi: {exc.message_vi}", err=True)
+        raise typer.Exit(EXIT_BUSY if isinstance(exc, IndexBusyError) else EXIT_ERROR) from None
+
+
+def _settings(index: Path | None = None, documents: Path | None = None) -> Settings:
+    """Settings from the environment / .env, with command-line options on top."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        typer.echo(f"Error: invalid ASSISTANT_* settings (environment or .env):\n{exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    update = {"index_dir": index, "documents_dir": documents}
+    return settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    documents: DocsOpt = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="throw the index away, build anew")] = False,
+) -> None:
+    """Bring the index up to date with the documents directory (only new or changed files are embedded)."""
+    from assistant.embedders import build_embedder
+    from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
+
+    settings = _settings(index, documents)
+    options = ChunkingOptions(target_chars=settings.chunk_target_chars, max_chars=settings.chunk_max_chars)
+    bar = ProgressBar(enabled=False if as_json else None)
+    with _domain_errors():
+        try:
+            ingestor = Ingestor(settings.index_dir, build_embedder(settings), options)
+            summary = ingestor.run(settings.documents_dir, progress=bar, rebuild=rebuild)
+        finally:
+            bar.close()
+    # Skipped files were already reported on stderr by ingest.pipeline's logger, as they happened.
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    s = summary
+    if not (s.added or s.updated or s.removed or s.chunks_embedded):  # the common re-run
+        typer.echo(f"{s.documents} documents, {s.chunks} chunks: nothing changed, nothing embedded")
+        return
+    typer.echo(
+        f"{s.documents} documents: {s.added} added, {s.updated} updated, {s.removed} removed, "
+        f"{s.unchanged} unchanged; {s.chunks} chunks, {s.chunks_embedded} embedded in {s.seconds:.1f} s"
+        + (f"; {len(s.skipped)} files skipped (see warnings)" if s.skipped else "")
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question, in Vietnamese")],
+    as_json: JsonOpt = False,
+    index: IndexOpt = None,
+    k: KOpt = None,
+) -> None:
+    """Answer a question with numbered sources."""
+    from assistant.service import chat, load_deps
+
+    settings = _settings(index)
+    with _domain_errors():
+        answer = chat(load_deps(settings), question, k=k)
+    if as_json:
+        _print_json(answer.to_dict())
+        return
+    typer.echo(answer.answer + ("\n\nNguồn:" if answer.sources else ""))
+    _print_passages([p.to_dict() for p in answer.sources])
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="question or keywords")],
+    as_json: JsonOpt = False,
+    index: IndexOpt = None,
+    k: KOpt = None,
+) -> None:
+    """Ranked passages for a query, without an answer."""
+    from assistant import service
+
+    settings = _settings(index)
+    with _domain_errors():
+        passages = service.search(service.load_deps(settings), query, k)
+    results = [p.to_dict() for p in passages]
+    if as_json:
+        _print_json({"query": query, "results": results})
+    else:
+        _print_passages(results, show_score=True)
+
+
+def _print_passages(passages: list[dict[str, Any]], show_score: bool = False) -> None:
+    for p in passages:
+        head = f"[{p['n']}] {p['title']}" + (f" ({p['date']})" if p.get("date") else "")
+        if p.get("section"):
+            head += f" — {p['section']}"
+        if show_score:
+            head += f"  score={p['score']:.3f}"
+        text = " ".join(p["text"].split())
+        typer.echo(f"{head}\n    {text[:200]}{'…' if len(text) > 200 else ''}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="(env ASSISTANT_HOST, default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="(env ASSISTANT_PORT, default 8000)")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Serve the chat page, the JSON API and its docs (/docs)."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = _settings(index)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command("eval")
+def eval_(
+    set_name: Annotated[str, typer.Option("--set", help="eval/questions/<set>.jsonl")] = "documents",
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    method: Annotated[Literal["hybrid", "bm25", "dense"], typer.Option(help="retrieval method")] = "hybrid",
+    out: OutOpt = None,
+) -> None:
+    """Run a question set through the same code; report retrieval, answer and refusal metrics."""
+    from assistant.service import load_deps
+    from eval import runner
+
+    if not (runner.QUESTIONS_DIR / f"{set_name}.jsonl").is_file():
+        sets = ", ".join(sorted(p.stem for p in runner.QUESTIONS_DIR.glob("*.jsonl")))
+        typer.echo(f"Error: no question set {set_name!r}; available: {sets}", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    settings = _settings(index)
+    with _domain_errors():
+        summary, types, records = runner.run_eval(load_deps(settings), set_name, method=method)
+    if out is not None:
+        runner.write_results(out, summary, types, records)
+        typer.echo(f"results written to {out}/", err=True)
+    if as_json:
+        _print_json({"overall": summary, "by_type": types})
+    else:
+        typer.echo(runner.report_markdown(summary, types, records))
+
+
+def main() -> None:
+    """Entry point of the `assistant` script."""
+    app(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()
