@@ -10,10 +10,10 @@ import math
 import re
 from dataclasses import dataclass
 
+from assistant.docnumbers import number_key, number_spans
 from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Answer, Passage
-from assistant.docnumbers import number_key, number_spans
 from assistant.vntext import ABBREVIATIONS, content_terms, fold, has_diacritics, syllables
 from ingest.chunking import split_sentences
 
@@ -182,7 +182,7 @@ def _counts_unit(text: str, query: Query) -> bool:
 
 
 def _issued_on(text: str, query: Query) -> bool:
-    for start, end, canonical in number_spans(text):
+    for _start, end, canonical in number_spans(text):
         if number_key(canonical) in query.number_keys and _DATE.search(text[end : end + 40]):
             return True
     return False
@@ -320,7 +320,8 @@ def _cite(sentence: _Sentence) -> str:
 def _refusal(query: Query, passages: list[Passage]) -> Answer:
     topic = query.text.strip().rstrip("?").strip()
     if query.language == "en":
-        text = f"The available documents do not cover this: “{topic}”. (Tài liệu hiện có không đề cập đến nội dung này.)"
+        text = f"The available documents do not cover this: “{topic}”."
+        text += " (Tài liệu hiện có không đề cập đến nội dung này.)"
     else:
         text = f"Tài liệu hiện có không đề cập đến nội dung: “{topic}”."
     if passages:

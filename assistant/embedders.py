@@ -110,9 +110,7 @@ def _st_missing(model: str) -> UserInputError:
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model; e5 directories get "query: "/"passage: " by default."""
 
-    def __init__(
-        self, model: str, query_prefix: str = "", passage_prefix: str = "", device: str = "cpu"
-    ) -> None:
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", device: str = "cpu") -> None:
         path = Path(model).expanduser()
         if not model or (model.startswith(("/", ".", "~")) and not path.exists()):
             raise _st_missing(model)
@@ -180,8 +178,7 @@ class OpenAIEmbedder:
         if not base_url:
             raise UserInputError(
                 "No embeddings endpoint configured: set ASSISTANT_EMBED_BASE_URL (e.g. http://127.0.0.1:8001/v1).",
-                "Chưa cấu hình máy chủ tạo vector: hãy đặt ASSISTANT_EMBED_BASE_URL "
-                "(ví dụ http://127.0.0.1:8001/v1).",
+                "Chưa cấu hình máy chủ tạo vector: hãy đặt ASSISTANT_EMBED_BASE_URL (ví dụ http://127.0.0.1:8001/v1).",
             )
         from openai import OpenAI
 

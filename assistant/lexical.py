@@ -130,9 +130,9 @@ class DiacriticRestorer:
         for i in range(1, len(words)):
             step = {}
             for form in lattice[i]:
-                step[form] = max(
-                    ((lp + self._bigram_logp(prev, form, words[i]), path + [form]) for prev, (lp, path) in best.items()),
-                    key=lambda item: item[0],
+                options = (
+                    (lp + self._bigram_logp(prev, form, words[i]), path + [form]) for prev, (lp, path) in best.items()
                 )
+                step[form] = max(options, key=lambda item: item[0])
             best = step
         return " ".join(max(best.values(), key=lambda item: item[0])[1])

@@ -10,14 +10,34 @@ from assistant.vntext import expand_abbreviations, fold, has_diacritics, nfc, sy
 
 # Patterns are matched on the folded, lowercased question so they work with or without diacritics.
 _QTYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("date", re.compile(r"\b(ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|nam nao|thang nao|ngay bao nhieu"
-                        r"|vao ngay|when|what date|which date|what year)\b")),
-    ("number", re.compile(r"\b(bao nhieu|thu may|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
-                          r"|how many|how much|what percentage|what share)\b")),
-    ("person", re.compile(r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|ban nao|bo nao"
-                          r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b")),
-    ("list", re.compile(r"\b(nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu|\w+ nao)|gom nhung|bao gom"
-                        r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b")),
+    (
+        "date",
+        re.compile(
+            r"\b(ngay nao|khi nao|bao gio|thoi gian nao|thoi diem nao|nam nao|thang nao|ngay bao nhieu"
+            r"|vao ngay|when|what date|which date|what year)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(bao nhieu|thu may|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
+            r"|how many|how much|what percentage|what share)\b"
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|ban nao|bo nao"
+            r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b"
+        ),
+    ),
+    (
+        "list",
+        re.compile(
+            r"\b(nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu|\w+ nao)|gom nhung|bao gom"
+            r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b"
+        ),
+    ),
     ("yesno", re.compile(r"\b(co phai|phai khong|dung khong|hay khong|co \w+.* khong\s*\??$|is it|does|did|was)\b")),
 ]
 
@@ -68,7 +88,7 @@ def question_type(text: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """"en" for an English question, "vi" otherwise."""
+    """ "en" for an English question, "vi" otherwise."""
     words = text.lower().split()
     english = sum(re.sub(r"\W", "", w) in _ENGLISH for w in words)
     return "en" if words and english >= max(2, len(words) // 4) else "vi"
@@ -91,8 +111,10 @@ def standalone(question: str, history: list[dict[str, str]] | None) -> str:
     return question
 
 
-_ASK_ABOUT = re.compile(r"^(?:còn|thế còn|vậy còn|con|the con|vay con)\s+(.+?)\s*(?:thì sao|thế nào|thi sao|the nao)?\s*\??$",
-                        re.IGNORECASE)
+_ASK_ABOUT = re.compile(
+    r"^(?:còn|thế còn|vậy còn|con|the con|vay con)\s+(.+?)\s*(?:thì sao|thế nào|thi sao|the nao)?\s*\??$",
+    re.IGNORECASE,
+)
 
 
 def _swap_entity(previous: str, question: str) -> str | None:

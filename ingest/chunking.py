@@ -76,7 +76,7 @@ def _ends_with_abbreviation(before: str) -> bool:
 
 def _starts_sentence(rest: str) -> bool:
     """A new sentence starts with a capital, a digit or a bullet (not "gồm: phát triển …")."""
-    head = rest.lstrip("\"“(")[:1]
+    head = rest.lstrip('"“(')[:1]
     return head.isupper() or head.isdigit() or head in "-–•"
 
 
@@ -185,9 +185,7 @@ def chunk_text(
     return chunks
 
 
-def _fit_tokens(
-    groups: list[_Group], text: str, count_tokens: Callable[[str], int], max_tokens: int
-) -> list[_Group]:
+def _fit_tokens(groups: list[_Group], text: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[_Group]:
     """Halve any group whose text is longer than the embedder reads."""
     out: list[_Group] = []
     pending = list(groups)

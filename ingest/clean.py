@@ -21,9 +21,7 @@ _CUT_RE = re.compile(
 # A cut heading near the top is a sidebar, not the end of the article; below this much body we only drop it.
 _MIN_BODY_BEFORE_CUT = 200
 
-_COUNTER = (
-    r"Đang truy cập|Máy chủ tìm kiếm|Khách viếng thăm|Hôm nay|Hôm qua|Tuần này|Tháng hiện tại|Năm hiện tại"
-)
+_COUNTER = r"Đang truy cập|Máy chủ tìm kiếm|Khách viếng thăm|Hôm nay|Hôm qua|Tuần này|Tháng hiện tại|Năm hiện tại"
 _BOILERPLATE_RES = [
     re.compile(p, re.IGNORECASE)
     for p in (

@@ -221,9 +221,7 @@ def _after_issues(event: _Day, issued: set[_Day]) -> _Day:
 
 def _year_hint(text: str) -> int | None:
     """Year of the latest full date in the text, else the latest year the text is dated by."""
-    days = [
-        d for m in (*_NUMERIC_DATE_RE.finditer(text), *_FORMAL_DATE_RE.finditer(text)) if (d := _day_of(m))
-    ]
+    days = [d for m in (*_NUMERIC_DATE_RE.finditer(text), *_FORMAL_DATE_RE.finditer(text)) if (d := _day_of(m))]
     if days:
         return max(days).year
     years = [int(y) for y in _YEAR_RE.findall(text)]

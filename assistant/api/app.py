@@ -83,9 +83,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         reason = _VI_REASONS.get(str(err.get("type")), "không hợp lệ")
         vi.append(f"Trường `{field}` {reason} ({err.get('msg', '')}).")
         en.append(f"Field `{field}`: {err.get('msg', 'invalid')}.")
-    details = [
-        {"field": _field_name(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in errors
-    ]
+    details = [{"field": _field_name(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in errors]
     content = {
         "error": "invalid_input",
         "message": "Yêu cầu không hợp lệ: " + " ".join(vi),

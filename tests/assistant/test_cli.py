@@ -38,9 +38,7 @@ def test_ingest_two_documents_then_rerun_unchanged(tmp_path: Path) -> None:
     assert summary["documents"] == 2 and summary["added"] == 2 and summary["skipped"] == []
     assert summary["chunks"] == summary["chunks_embedded"] > 0
 
-    second = json.loads(
-        run_cli("ingest", "--json", "--documents", docs, "--index", index, cwd=tmp_path).stdout
-    )
+    second = json.loads(run_cli("ingest", "--json", "--documents", docs, "--index", index, cwd=tmp_path).stdout)
     assert second["chunks_embedded"] == 0 and second["unchanged"] == 2 and second["added"] == 0
 
     human = run_cli("ingest", "--documents", docs, "--index", index, cwd=tmp_path)

@@ -20,9 +20,7 @@ def test_find_numbers_party_form(number):
     assert find_numbers(f"Thực hiện văn bản số {number} ngày 22-12-2024 của cấp trên.") == [number]
 
 
-@pytest.mark.parametrize(
-    "number", ["03/NQ-CP", "25/KH-UBND", "71/NQ-CP", "01/VBHN-VPQH", "15/2020/NĐ-CP", "05/CT-TTg"]
-)
+@pytest.mark.parametrize("number", ["03/NQ-CP", "25/KH-UBND", "71/NQ-CP", "01/VBHN-VPQH", "15/2020/NĐ-CP", "05/CT-TTg"])
 def test_find_numbers_state_form(number):
     assert find_numbers(f"Theo số {number}, ngày 09/01/2025.") == [number]
 

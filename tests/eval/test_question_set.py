@@ -186,12 +186,7 @@ def test_unanswerable_question_has_empty_gold_and_answer():
 
 
 def test_gold_document_exists():
-    bad = [
-        (q["id"], g["doc"])
-        for q in _questions()
-        for g in q["gold"]
-        if not (DOCUMENTS_DIR / g["doc"]).is_file()
-    ]
+    bad = [(q["id"], g["doc"]) for q in _questions() for g in q["gold"] if not (DOCUMENTS_DIR / g["doc"]).is_file()]
     assert not bad, bad
 
 
@@ -256,9 +251,7 @@ def test_answer_fact_canonical_spelling_found_in_gold_material():
 
 
 def test_question_set_all_text_nfc():
-    bad = [
-        (q.get("id"), s) for q in _questions() for s in _strings(q) if not unicodedata.is_normalized("NFC", s)
-    ]
+    bad = [(q.get("id"), s) for q in _questions() for s in _strings(q) if not unicodedata.is_normalized("NFC", s)]
     assert not bad, bad
     raw = QUESTIONS_PATH.read_text(encoding="utf-8")
     assert unicodedata.is_normalized("NFC", raw)
@@ -284,11 +277,7 @@ def test_no_diacritics_question_plain_ascii():
 
 
 def test_multi_document_question_cites_two_documents():
-    bad = [
-        q["id"]
-        for q in _questions()
-        if q["type"] == "multi-document" and len({g["doc"] for g in q["gold"]}) < 2
-    ]
+    bad = [q["id"] for q in _questions() if q["type"] == "multi-document" and len({g["doc"] for g in q["gold"]}) < 2]
     assert not bad, bad
 
 

@@ -44,8 +44,7 @@ def _meta(raw: str) -> DocumentMeta:
         ),
         (
             "004",
-            "Đảng ủy xã Ia Ko Hội nghị Ban Chỉ đạo phát triển khoa học, công nghệ, đổi mới sáng tạo và "
-            "chuyển đổi số",
+            "Đảng ủy xã Ia Ko Hội nghị Ban Chỉ đạo phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số",
         ),
     ],
 )
@@ -173,9 +172,7 @@ def test_extract_metadata_uppercase_news_lead_is_not_official():
 
 
 def test_extract_metadata_meeting_news_kind():
-    raw = (
-        "Tin địa phương\n\nSáng 2-3, Ban Chỉ đạo tổ chức cuộc họp triển khai nhiệm vụ chuyển đổi số năm 2025."
-    )
+    raw = "Tin địa phương\n\nSáng 2-3, Ban Chỉ đạo tổ chức cuộc họp triển khai nhiệm vụ chuyển đổi số năm 2025."
     assert _meta(raw).kind == "tin hội nghị"
 
 
@@ -199,9 +196,9 @@ def test_extract_metadata_title_of_long_paragraph_is_shortened_at_a_word():
 
 
 def test_extract_metadata_date_event_with_year_written():
-    assert _meta(
-        "Tin\n\nChiều 25/11/2024, tỉnh tổ chức hội nghị trực tuyến về chuyển đổi số cho các xã."
-    ).date == ("2024-11-25")
+    assert _meta("Tin\n\nChiều 25/11/2024, tỉnh tổ chức hội nghị trực tuyến về chuyển đổi số cho các xã.").date == (
+        "2024-11-25"
+    )
 
 
 def test_extract_metadata_date_year_from_latest_full_date():
