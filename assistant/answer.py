@@ -210,10 +210,12 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     if query.qtype == "list" and re.search(r"(:|\bgồm)\s*$|:\s", best.text):
         return _with_continuation(best, all_sentences)
     chosen, covered = [best], set(best.terms)
+    # A date or a number is one fact in one sentence; a person question often needs the next sentence.
+    limit = {"date": 1, "number": 1, "person": 2, "yesno": 2}.get(query.qtype, MAX_SENTENCES)
     for sentence in ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES:
+        if len(chosen) >= limit:
             break
-        if sentence.score < 0.8 * best.score or any(_same(sentence, c) for c in chosen):
+        if sentence.score < 0.85 * best.score or any(_same(sentence, c) for c in chosen):
             continue
         if sentence.terms - covered or query.qtype == "list":
             chosen.append(sentence)

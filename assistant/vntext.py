@@ -38,7 +38,6 @@ ABBREVIATIONS: dict[str, str] = {
     "cbcc": "cán bộ công chức",
     "đdqh": "đoàn đại biểu quốc hội",
     "ttg": "thủ tướng",
-    "ai": "trí tuệ nhân tạo",
     "dvc": "dịch vụ công",
     "grdp": "tổng sản phẩm trên địa bàn",
     "gdp": "tổng sản phẩm quốc nội",
