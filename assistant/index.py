@@ -134,6 +134,15 @@ class IndexReader:
     def meta(self, doc_id: str) -> DocumentMeta:
         return self.documents[doc_id].meta
 
+    def is_stale(self) -> bool:
+        """True when another process has committed a newer index since this one was opened.
+
+        Chroma's PersistentClient caches segments per process and cannot safely follow another process's
+        writes, so a server answers from what it opened and says "restart me" instead of reloading.
+        """
+        current = read_manifest(self.index_dir)
+        return current is not None and current.generation != self.manifest.generation
+
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of folded syllables over chunks (weights query terms as evidence)."""

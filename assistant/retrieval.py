@@ -78,7 +78,7 @@ class Retriever:
 
     def _dense(self, query: Query, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
         vector = self.embedder.embed_query([self.dense_text(query)])[0]
-        total = self.index.collection.count()
+        total = len(self.visible)
         if not total:
             return []
         where = None
@@ -87,9 +87,15 @@ class Retriever:
             if not docs:
                 return []
             where = {"doc_id": {"$in": docs}}
-        result = self.index.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, total), where=where, include=["distances"]
-        )
+        from chromadb.errors import ChromaError  # chromadb is already loaded by the index here
+
+        try:
+            result = self.index.collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(n, total), where=where, include=["distances"]
+            )
+        except ChromaError as exc:  # e.g. the index was rewritten under a running server: answer lexically
+            logger.warning("dense retrieval failed, using lexical only (restart the server?): %s", exc)
+            return []
         pairs = zip(result["ids"][0], result["distances"][0], strict=True)
         return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self.visible]
 

@@ -79,8 +79,12 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
         status = "no_index" if error is None or isinstance(error, IndexMissingError) else "error"
         message = error.message_vi if error else None
         return Health(status=status, index_dir=index_dir, embedder=settings.embedder, message=message)
+    stale = deps.index.is_stale()
     return Health(
-        status="ok",
+        status="stale" if stale else "ok",
+        message="Chỉ mục đã được cập nhật sau khi máy chủ khởi động — hãy khởi động lại `assistant serve`."
+        if stale
+        else None,
         documents=len(deps.index.documents),
         chunks=len(deps.index.chunks),
         embedder=deps.embedder.name,

@@ -85,7 +85,7 @@ class DocumentList(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "no_index", "error"]
+    status: Literal["ok", "no_index", "stale", "error"]
     mode: str = "extractive"
     documents: int = 0
     chunks: int = 0
