@@ -60,6 +60,9 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
         return [], 0.0
     sentences = [s for rank, p in enumerate(passages) for s in _sentences(p, rank)]
     weights = _weights(terms, sentences, index)
+    if query.qtype == "yesno":  # "… có được tổ chức trực tuyến không?": the predicate is what is asked
+        for term in terms[-2:]:
+            weights[term] *= 2
     for sentence in sentences:
         _score(sentence, query, weights)
     sentences.sort(key=lambda s: -s.score)

@@ -25,20 +25,23 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "list",
+        re.compile(
+            r"\b(nhung( \w+){0,4} nao|nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu)|gom nhung|bao gom"
+            r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b"
+        ),
+    ),
+    (
         "person",
         re.compile(
-            r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|ban nao|bo nao"
+            r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|(?<!van )ban nao|bo nao"
             r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b"
         ),
     ),
     (
-        "list",
-        re.compile(
-            r"\b(nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu|\w+ nao)|gom nhung|bao gom"
-            r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b"
-        ),
+        "yesno",
+        re.compile(r"\b(co phai|phai khong|dung khong|hay khong|is it|does|did|was)\b|\bco \w+.* (khong|chua)\s*\??$"),
     ),
-    ("yesno", re.compile(r"\b(co phai|phai khong|dung khong|hay khong|co \w+.* khong\s*\??$|is it|does|did|was)\b")),
 ]
 
 _ENGLISH = frozenset(
