@@ -285,11 +285,15 @@ def question_names(text: str) -> list[str]:
 
 
 def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -> bool:
-    """Every name the question gives must stand in an answer's passage, title or document places.
+    """Every name the question gives must stand in an answer sentence, its title or its document's main place.
 
-    "Ngân sách chuyển đổi số của Thái Nguyên" answered from a Gia Lai article would be a wrong answer.
+    "Ngân sách chuyển đổi số của Thái Nguyên" answered from a Gia Lai article would be a wrong answer, and so
+    would "Yên Bái thành lập Ban Chỉ đạo ngày nào?" answered with a date that is about Thái Nguyên.
     """
-    parts = [f"{s.passage.text} {s.passage.title} {' '.join(index.meta(s.passage.doc_id).places)}" for s in chosen]
+    parts = []
+    for s in chosen:
+        places = index.meta(s.passage.doc_id).places
+        parts.append(f"{s.text} {s.passage.title} {places[0] if places else ''}")
     context = fold(" ".join(parts).lower())
     names = {fold(name.lower()) for name in question_names(query.text)} | _known_places(query, index)
     return all(name in context for name in names)
