@@ -179,6 +179,9 @@ def _counts_unit(text: str, query: Query) -> bool:
     expansion = ABBREVIATIONS.get(unit.split()[0])
     if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
         firsts.add(fold(expansion.split()[0]))
+    unit_words = re.escape(unit)
+    if re.search(rf"\b{unit_words}\s+(?:\w+\s+)?\d", folded):  # "các điểm cầu 34 tỉnh"
+        return True
     return any(
         re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(first)}\b", folded) is not None for first in firsts
     )
@@ -258,12 +261,14 @@ def _same(a: _Sentence, b: _Sentence) -> bool:
     return fold(a.text.lower()) == fold(b.text.lower())
 
 
+# Capitalised words that are titles, bodies or sentence openers, not names (compared lowercase, accented:
+# "tổ" is generic, the surname "Tô" is not).
 _GENERIC = frozenset(
-    """ban chi dao bo chinh tri tinh uy dang bi thu chu tich hoi nghi ke hoach quyet dinh pho truong thuong
-    truc so van phong trung uong nha nuoc quoc hoi chinh phu tong thu tuong doan mat tran to viet nam
-    phien hop thanh vien uy vien khoa hoc cong nghe doi moi sang tao chuyen doi dai bieu hop nhan dan
-    theo ai gi nao the con dong xa tinh phuong huyen thanh pho khi trong truoc sau o nguoi tai voi cua va
-    nhung cac mot vay neu de du lieu""".split()
+    """ban chỉ đạo bộ chính trị tỉnh ủy uỷ đảng bí thư chủ tịch hội nghị kế hoạch quyết định phó trưởng thường
+    trực sở văn phòng trung ương nhà nước quốc hội phủ tổng thủ tướng đoàn mặt trận tổ việt nam phiên họp
+    thành viên khoa học công nghệ đổi mới sáng tạo chuyển đổi đại biểu nhân dân theo ai gì nào thế còn
+    đồng chí xã phường huyện thành phố khi trong trước sau ở người tại với của và những các một vậy nếu để
+    dữ liệu hỏi cho biết có là đã được""".split()
 )
 
 
@@ -277,9 +282,9 @@ def question_names(text: str) -> list[str]:
             runs.append([])
     names = []
     for run in runs:
-        while run and fold(run[0].lower()) in _GENERIC:  # "Khi Gia Lai" -> "Gia Lai"
+        while run and run[0].lower() in _GENERIC:  # "Khi Gia Lai" -> "Gia Lai"
             run = run[1:]
-        if len(run) >= 2 and any(fold(w.lower()) not in _GENERIC for w in run):
+        if len(run) >= 2 and any(w.lower() not in _GENERIC for w in run):
             names.append(" ".join(run))
     return names
 

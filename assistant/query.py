@@ -28,7 +28,7 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         "list",
         re.compile(
             r"\b(nhung( \w+){0,4} nao|nhung (gi|noi dung|nhiem vu|giai phap|van ban|chi tieu)|gom nhung|bao gom"
-            r"|cac \w+ nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b"
+            r"|cac( \w+){1,4} nao|nhiem vu gi|giai phap gi|what are|which tasks|list)\b"
         ),
     ),
     (
@@ -46,7 +46,14 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
 
 _ENGLISH = frozenset(
     "the what when who which how is are was were does did of in on to for by a an and with resolution "
-    "issued date plan province committee steering".split()
+    "issued date plan province committee steering many much it its this that there has have whose where "
+    "why chaired chair meeting decision tasks task first".split()
+)
+# Vietnamese function words typed without accents; a question with more of these than English words is
+# Vietnamese ("ai chu tri phien hop").
+_VI_FUNCTION_WORDS = frozenset(
+    "la cua va cac co duoc nao gi ai bao nhieu khong chua ngay nam thang tinh xa nghi quyet ke hoach ban "
+    "chi dao thi sao the ve cho trong voi nhung mot da dang se".split()
 )
 _FOLLOW_UP = re.compile(r"^(con|the con|vay|con ve)\b|\b(thi sao|the nao|do|nay|ay|nghi quyet do|van ban do|no)\??$")
 
@@ -83,7 +90,8 @@ class Query:
 
 def question_type(text: str) -> str:
     """What kind of answer the question wants, from its question words."""
-    folded = fold(nfc(text).lower())
+    text = re.sub(r"\bAI\b", "trí tuệ nhân tạo", nfc(text))  # the acronym, not "ai" (who)
+    folded = fold(text.lower())
     for name, pattern in _QTYPES:
         if pattern.search(folded):
             return name
@@ -91,10 +99,11 @@ def question_type(text: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """ "en" for an English question, "vi" otherwise."""
-    words = text.lower().split()
-    english = sum(re.sub(r"\W", "", w) in _ENGLISH for w in words)
-    return "en" if words and english >= max(2, len(words) // 4) else "vi"
+    """ "en" for an English question, "vi" otherwise (Vietnamese names inside English are fine)."""
+    words = [re.sub(r"\W", "", w) for w in text.lower().split()]
+    english = sum(w in _ENGLISH for w in words)
+    vietnamese = sum(fold(w) in _VI_FUNCTION_WORDS for w in words if w not in _ENGLISH)
+    return "en" if english >= 1 and english > vietnamese else "vi"
 
 
 def standalone(question: str, history: list[dict[str, str]] | None) -> str:
@@ -131,6 +140,12 @@ def _swap_entity(previous: str, question: str) -> str | None:
     old = question_names(previous)
     if not old:
         return f"{previous.rstrip('?')} {new}?"
+    # "… tỉnh Gia Lai?" + "Vậy còn xã Ia Ko?" -> "… xã Ia Ko?", not "… tỉnh xã Ia Ko?"
+    admin = r"(?:tỉnh|thành phố|xã|phường|huyện|quận|thị xã)\s+"
+    if re.match(admin, new, re.IGNORECASE):
+        replaced = re.sub(admin + re.escape(old[-1]), new, previous, count=1, flags=re.IGNORECASE)
+        if replaced != previous:
+            return replaced
     return previous.replace(old[-1], new)
 
 

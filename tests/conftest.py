@@ -93,3 +93,11 @@ def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float =
             pass
         time.sleep(0.3)
     pytest.fail(f"server not healthy after {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def sample_deps(sample_index: Path):
+    """Answering dependencies (real embedder, opened index, retriever) over the session's sample index."""
+    from assistant.service import load_deps
+
+    return load_deps(make_settings(sample_index))
