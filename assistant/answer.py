@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.docnumbers import number_key, number_spans
 from assistant.index import IndexReader
@@ -49,8 +49,17 @@ def extractive_answer(query: Query, passages: list[Passage], index: IndexReader,
     chosen, evidence = analyse(query, passages, index)
     if not chosen or evidence < threshold:
         return _refusal(query, passages)
-    text = " ".join(_cite(s) for s in chosen)
-    return Answer(answer=text, sources=passages, refused=False)
+    sources, number = cited_first(passages, [s.passage for s in chosen])
+    text = " ".join(_cite(s, number[s.passage.chunk_id]) for s in chosen)
+    return Answer(answer=text, sources=sources, refused=False)
+
+
+def cited_first(passages: list[Passage], cited: list[Passage]) -> tuple[list[Passage], dict[str, int]]:
+    """Renumber so the cited passages come first ([1] is what the answer rests on), the rest by rank."""
+    order = list(dict.fromkeys([p.chunk_id for p in cited] + [p.chunk_id for p in passages]))
+    by_id = {p.chunk_id: p for p in passages}
+    number = {chunk_id: n for n, chunk_id in enumerate(order, start=1)}
+    return [replace(by_id[c], n=number[c]) for c in order], number
 
 
 def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[list[_Sentence], float]:
@@ -326,9 +335,9 @@ def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:
     return (sum(weights[t] for t in own) + sum(weights[t] for t in context) / 3) / total
 
 
-def _cite(sentence: _Sentence) -> str:
+def _cite(sentence: _Sentence, n: int) -> str:
     text = sentence.text.rstrip(" .;:,")
-    return f"{text} [{sentence.passage.n}]."
+    return f"{text} [{n}]."
 
 
 def _refusal(query: Query, passages: list[Passage]) -> Answer:
