@@ -87,18 +87,21 @@ def ingest(
             summary = ingestor.run(settings.documents_dir, progress=bar, rebuild=rebuild)
         finally:
             bar.close()
-    # Skipped files were already reported on stderr by ingest.pipeline's logger, as they happened.
+    # ingest.pipeline's logger warns about each skipped file as it happens; --json also lists them.
     if as_json:
         _print_json(summary.to_dict())
         return
     s = summary
+    skipped = f"{len(s.skipped)} file{'s' * (len(s.skipped) != 1)} skipped" if s.skipped else ""
+    if s.skipped:  # a recap after the progress bar: the warnings may have scrolled away
+        typer.echo(f"{skipped}:" + "".join(f"\n  {i['source']}: {i['reason']}" for i in s.skipped), err=True)
+        skipped = f"; {skipped} (listed on stderr)"
     if not (s.added or s.updated or s.removed or s.chunks_embedded):  # the common re-run
-        typer.echo(f"{s.documents} documents, {s.chunks} chunks: nothing changed, nothing embedded")
+        typer.echo(f"{s.documents} documents, {s.chunks} chunks: nothing changed, nothing embedded{skipped}")
         return
     typer.echo(
         f"{s.documents} documents: {s.added} added, {s.updated} updated, {s.removed} removed, "
-        f"{s.unchanged} unchanged; {s.chunks} chunks, {s.chunks_embedded} embedded in {s.seconds:.1f} s"
-        + (f"; {len(s.skipped)} files skipped (see warnings)" if s.skipped else "")
+        f"{s.unchanged} unchanged; {s.chunks} chunks, {s.chunks_embedded} embedded in {s.seconds:.1f} s{skipped}"
     )
 
 

@@ -97,19 +97,31 @@ def write_record(index_dir: Path, name: str, record: DocRecord) -> None:
     write_json_atomic(index_dir / "docs" / name, asdict(record))
 
 
-def open_collection(index_dir: Path, create: bool = False):
-    """The Chroma collection, with no embedding function so Chroma can never embed on its own."""
+def _chroma_client(index_dir: Path):
     import chromadb  # heavy import, only where the index is opened
 
-    client = chromadb.PersistentClient(
+    return chromadb.PersistentClient(
         path=str(index_dir / "chroma"),
         settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=False),
     )
+
+
+def open_collection(index_dir: Path, create: bool = False):
+    """The Chroma collection, with no embedding function so Chroma can never embed on its own."""
+    client = _chroma_client(index_dir)
     if create:
         return client.get_or_create_collection(
             COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
     return client.get_collection(COLLECTION, embedding_function=None)
+
+
+def drop_collection(index_dir: Path) -> None:
+    """Delete the collection through Chroma: deleting chroma/ under a live client leaves its per-process
+    cache serving the old collection, and the next process finds none."""
+    client = _chroma_client(index_dir)
+    if any(c.name == COLLECTION for c in client.list_collections()):
+        client.delete_collection(COLLECTION)
 
 
 class IndexReader:

@@ -31,7 +31,11 @@ def folded_tokens(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 scores over both fields for every chunk, in a fixed chunk order."""
+    """BM25 scores over both fields for every chunk, in a fixed chunk order.
+
+    An index of no chunks is valid (every document removed): bm25s cannot index an empty corpus, so it
+    holds no BM25 fields and scores every query as an empty array.
+    """
 
     def __init__(self, chunk_ids: list[str], accented, folded, restorer: DiacriticRestorer) -> None:
         self.chunk_ids = chunk_ids
@@ -42,6 +46,11 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str]) -> LexicalIndex:
         """Index texts (one per chunk id)."""
+        if len(chunk_ids) != len(texts):
+            raise ValueError(f"{len(chunk_ids)} chunk ids for {len(texts)} texts")
+        restorer = DiacriticRestorer.train(texts)
+        if not texts:
+            return cls([], None, None, restorer)
         import bm25s  # heavy-ish import kept out of module import time
 
         acc = [accented_tokens(t) or [""] for t in texts]
@@ -49,23 +58,27 @@ class LexicalIndex:
         accented.index(acc, show_progress=False)
         folded = bm25s.BM25()
         folded.index([[fold(tok) for tok in toks] for toks in acc], show_progress=False)
-        return cls(list(chunk_ids), accented, folded, DiacriticRestorer.train(texts))
+        return cls(list(chunk_ids), accented, folded, restorer)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._accented.save(str(directory / "bm25_accented"))
-        self._folded.save(str(directory / "bm25_folded"))
+        if self.chunk_ids:
+            self._accented.save(str(directory / "bm25_accented"))
+            self._folded.save(str(directory / "bm25_folded"))
         (directory / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
         self.restorer.save(directory / "restore.json")
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
+        chunk_ids = json.loads((directory / "chunk_ids.json").read_text(encoding="utf-8"))
+        restorer = DiacriticRestorer.load(directory / "restore.json")
+        if not chunk_ids:
+            return cls([], None, None, restorer)
         import bm25s
 
-        chunk_ids = json.loads((directory / "chunk_ids.json").read_text(encoding="utf-8"))
         accented = bm25s.BM25.load(str(directory / "bm25_accented"))
         folded = bm25s.BM25.load(str(directory / "bm25_folded"))
-        return cls(chunk_ids, accented, folded, DiacriticRestorer.load(directory / "restore.json"))
+        return cls(chunk_ids, accented, folded, restorer)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 over both fields; a query typed without diacritics is scored on the folded field only."""

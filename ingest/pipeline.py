@@ -24,6 +24,8 @@ from assistant.index import (
     DocEntry,
     DocRecord,
     Manifest,
+    drop_collection,
+    manifest_path,
     open_collection,
     read_manifest,
     read_record,
@@ -122,17 +124,43 @@ class Ingestor:
             lock.release()
 
     def _wipe(self) -> None:
+        """Throw the index away: the manifest (the commit point) first, then the collection and files."""
+        manifest_path(self.index_dir).unlink(missing_ok=True)
+        if (self.index_dir / "chroma").is_dir():
+            drop_collection(self.index_dir)  # through Chroma's API: this process may have it open
         for child in self.index_dir.iterdir():
-            if child.name == ".lock":
-                continue
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+            if child.name not in {".lock", "chroma"}:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
 
     def _run_locked(self, documents_dir: Path, progress: Progress | None) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         old = read_manifest(self.index_dir)
         self._check_embedder(old)
-        found = scan_documents(documents_dir)
+        new, pending = self._plan(old, scan_documents(documents_dir), summary)
+        records = self._prepare(pending, summary)
+        prepared = {item.doc_id for item, _ in records}
+        for item in pending:  # unreadable now: keep the version already indexed, if any
+            if item.doc_id not in prepared and old and item.doc_id in old.documents:
+                new.documents[item.doc_id] = old.documents[item.doc_id]
+        if old and old.lexical and not records and new.documents == old.documents:
+            return self._finish(summary, old, started)  # nothing changed (at most unreadable files)
+
+        collection = open_collection(self.index_dir, create=True)
+        summary.chunks_embedded = self._embed_missing(collection, records, progress)
+        for item, record in records:
+            new.documents[item.doc_id] = DocEntry(
+                item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
+            )
+            summary.added += item.is_new
+            summary.updated += not item.is_new
+        self._commit(new, collection)
+        return self._finish(summary, new, started)
+
+    def _plan(
+        self, old: Manifest | None, found: dict[str, tuple[Path, str]], summary: IngestSummary
+    ) -> tuple[Manifest, list[_Pending]]:
+        """The next manifest holding the unchanged documents, and the new or changed ones to prepare."""
         new = Manifest(embedder=self.embedder.name, dim=0, generation=old.generation if old else 0)
         pending: list[_Pending] = []
         for doc_id, (path, source) in found.items():
@@ -143,26 +171,8 @@ class Ingestor:
                 summary.unchanged += 1
             else:
                 pending.append(_Pending(doc_id, path, source, digest, is_new=entry is None))
-        removed = set(old.documents) - set(found) if old else set()
-        summary.removed = len(removed)
-        if not pending and not removed and old and old.lexical:
-            return self._finish(summary, old, started)
-
-        collection = open_collection(self.index_dir, create=True)
-        records = self._prepare(pending, summary)
-        prepared = {item.doc_id for item, _ in records}
-        for item in pending:  # unreadable now: keep the version already indexed, if any
-            if item.doc_id not in prepared and old and item.doc_id in old.documents:
-                new.documents[item.doc_id] = old.documents[item.doc_id]
-        summary.chunks_embedded = self._embed_missing(collection, records, progress)
-        for item, record in records:
-            new.documents[item.doc_id] = DocEntry(
-                item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
-            )
-            summary.added += item.is_new
-            summary.updated += not item.is_new
-        self._commit(new, collection)
-        return self._finish(summary, new, started)
+        summary.removed = len(set(old.documents) - set(found)) if old else 0
+        return new, pending
 
     def _check_embedder(self, old: Manifest | None) -> None:
         if old and old.embedder != self.embedder.name:
@@ -183,8 +193,8 @@ class Ingestor:
             try:
                 raw = load_text(item.path)
             except UnreadableDocumentError as exc:
-                logger.warning("skipped %s", exc)
-                summary.skipped.append({"source": item.source, "reason": str(exc)})
+                logger.warning("skipped %s: %s", item.source, exc.reason)
+                summary.skipped.append({"source": item.source, "reason": exc.reason})
                 continue
             record = self._describe(item, raw)
             write_record(self.index_dir, name, record)

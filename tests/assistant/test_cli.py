@@ -57,6 +57,11 @@ def test_ingest_unreadable_files_skipped_with_warning(tmp_path: Path) -> None:
     assert sorted(s["source"] for s in summary["skipped"]) == ["blob.txt", "latin1.txt"]
     assert "latin1.txt" in result.stderr and "blob.txt" in result.stderr
 
+    again = run_cli("ingest", "--documents", docs, "--index", index, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed, nothing embedded; 2 files skipped" in again.stdout
+    assert "blob.txt: binary file" in again.stderr and "latin1.txt" in again.stderr
+
 
 def test_ingest_locked_index_exits_busy(tmp_path: Path) -> None:
     docs, index = two_documents(tmp_path), tmp_path / "index"

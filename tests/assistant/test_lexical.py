@@ -89,6 +89,23 @@ def test_build_save_load_round_trip_identical_scores(index: LexicalIndex, tmp_pa
     assert loaded.restorer.restore("chuyen doi so") == index.restorer.restore("chuyen doi so")
 
 
+def test_build_no_chunks_empty_index_saved_and_loaded(tmp_path: Path) -> None:
+    empty = LexicalIndex.build([], [])
+    empty.save(tmp_path / "lexical-1")
+    loaded = LexicalIndex.load(tmp_path / "lexical-1")
+    for lexical in (empty, loaded):
+        assert lexical.chunk_ids == []
+        for query in ("Nghị quyết 57", "nghi quyet 57", ""):
+            scores = lexical.scores(query)
+            assert scores.shape == (0,) and scores.dtype == np.float32
+        assert lexical.restorer.restore("nghi quyet") == "nghi quyet"
+
+
+def test_build_ids_and_texts_of_different_lengths_error() -> None:
+    with pytest.raises(ValueError, match="2 chunk ids for 1 texts"):
+        LexicalIndex.build(["a", "b"], ["Nghị quyết"])
+
+
 # -- DiacriticRestorer -----------------------------------------------------------------------------------
 
 TRAINING = [
