@@ -61,7 +61,7 @@ class Retriever:
     def _lexical(self, query: Query, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
         scores = self.index.lexical.scores(query.search_text)
         order = np.argsort(-scores)
-        out = []
+        out: list[tuple[str, float]] = []
         for i in order:
             if scores[i] <= 0 or len(out) >= n:
                 break

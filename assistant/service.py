@@ -6,12 +6,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.embedders import Embedder, build_embedder
 from assistant.errors import DocumentNotFoundError, IndexMismatchError, UserInputError
 from assistant.index import IndexReader
 from assistant.types import Answer, Filters, Passage
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ class Deps:
     settings: Settings
     embedder: Embedder
     index: IndexReader
-    retriever: object = field(init=False)
+    retriever: Retriever = field(init=False)
 
     def __post_init__(self) -> None:
         from assistant.retrieval import Retriever

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -33,6 +34,7 @@ from assistant.index import (
     write_record,
 )
 from assistant.lexical import LexicalIndex
+from assistant.types import Chunk
 from ingest.chunking import chunk_text, embedding_text
 from ingest.clean import clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocumentError, load_text
@@ -218,7 +220,7 @@ class Ingestor:
 
     def _embed_missing(self, collection, records, progress: Progress | None) -> int:
         """Embed and store chunks that Chroma does not hold yet (all, except after an interruption)."""
-        todo = []
+        todo: list[tuple[DocRecord, Chunk]] = []
         for _, record in records:
             ids = [c.chunk_id for c in record.chunks]
             have = set(collection.get(ids=ids, include=[])["ids"]) if ids else set()
@@ -293,7 +295,7 @@ class ProgressBar:
 
     def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._bar = None
+        self._bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +22,7 @@ from assistant.api.schemas import (
 )
 from assistant.errors import IndexMissingError
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown document"},
     422: {"model": ErrorBody, "description": "Invalid request (message in Vietnamese and English)"},
     503: {"model": ErrorBody, "description": "No index yet: run `assistant ingest`"},
@@ -76,7 +76,9 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
     deps = await current_deps(state)
     if deps is None:
         error = state.deps_error
-        status = "no_index" if error is None or isinstance(error, IndexMissingError) else "error"
+        status: Literal["no_index", "error"] = (
+            "no_index" if error is None or isinstance(error, IndexMissingError) else "error"
+        )
         message = error.message_vi if error else None
         return Health(status=status, index_dir=index_dir, embedder=settings.embedder, message=message)
     stale = deps.index.is_stale()
