@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from assistant.docnumbers import number_key, number_spans
 from assistant.index import IndexReader
@@ -83,7 +84,7 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
 
 def _weights(terms: list[str], sentences: list[_Sentence], index: IndexReader) -> dict[str, float]:
     """Global IDF, damped for terms that most candidate sentences share (the topic, not the asked fact)."""
-    folded = [set(fold(t) for t in syllables(s.text)) for s in sentences]
+    folded = [_folded_syllables(s.text) for s in sentences]
     n = max(len(folded), 1)
     weights = {}
     for term in terms:
@@ -115,7 +116,7 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
     """Terms the sentence holds count fully; terms only its passage or title holds count a third."""
     tokens = [fold(s) for s in syllables(sentence.text)]
     # A news sentence inherits its article's topic: terms of the title count as the sentence's own.
-    title = {fold(s) for s in syllables(sentence.passage.title)}
+    title = _folded_syllables(sentence.passage.title)
     own = frozenset(t for t in weights if t in set(tokens) or t in title)
     context = _context_terms(sentence.passage, weights) - own
     total = sum(weights.values())
@@ -135,8 +136,14 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
 
 
 def _context_terms(passage: Passage, weights: dict[str, float]) -> frozenset[str]:
-    tokens = {fold(s) for s in syllables(f"{passage.title} {passage.section} {passage.text}")}
+    tokens = _folded_syllables(f"{passage.title} {passage.section} {passage.text}")
     return frozenset(t for t in weights if t in tokens)
+
+
+@lru_cache(maxsize=4096)
+def _folded_syllables(text: str) -> frozenset[str]:
+    """Folded syllables of a passage, computed once for all its candidate sentences."""
+    return frozenset(fold(s) for s in syllables(text))
 
 
 def has_answer_type(text: str, query: Query) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = re.compile(r"[0-9a-zA-ZÀ-ỹĐđ]+(?:[-/.][0-9a-zA-ZÀ-ỹĐđ]+)*", re.UNICODE)
 _SYLLABLE = re.compile(r"[0-9a-zà-ỹđ]+", re.UNICODE)
@@ -60,8 +61,9 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Remove diacritics: "Nghị quyết" -> "Nghi quyet" (đ -> d)."""
+    """Remove diacritics: "Nghị quyết" -> "Nghi quyet" (đ -> d). Cached: answering folds the same syllables often."""
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", stripped)

@@ -96,3 +96,10 @@ def cli(*args: str, timeout: float = 900) -> tuple[subprocess.CompletedProcess[s
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
     return proc, seconds
+
+
+def import_seconds(module: str) -> float:
+    """Seconds `import module` takes in a fresh interpreter (a fixed cost each process pays once)."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    return float(proc.stdout.strip()) if proc.returncode == 0 else float("nan")

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psutil
 from _common import REPO, SAMPLE_DOCUMENTS, cli, median, percentile, print_load, print_machine, temp_dir, verdict
 
 HOST = "127.0.0.1"
@@ -115,14 +114,24 @@ def report_stages(bodies: list[dict]) -> None:
     print(f"chat answers refused: {refused}/{len(bodies)}")
 
 
+def proc_status_mb(pid: int, field: str) -> float | None:
+    """A memory line of /proc/PID/status (Linux), in MB."""
+    path = Path(f"/proc/{pid}/status")
+    lines = path.read_text().splitlines() if path.exists() else []
+    value = next((ln.split()[1] for ln in lines if ln.startswith(f"{field}:")), None)
+    return int(value) / 1024 if value else None
+
+
 def report_memory(pid: int) -> None:
-    rss = psutil.Process(pid).memory_info().rss / 2**20
-    peak = ""
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        hwm = next((ln.split()[1] for ln in status.read_text().splitlines() if ln.startswith("VmHWM:")), None)
-        peak = f", peak (VmHWM) {int(hwm) / 1024:.0f} MB" if hwm else ""
-    print(f"server RSS after the run: {rss:.0f} MB{peak}")
+    try:
+        import psutil  # optional: not a project dependency
+
+        rss = psutil.Process(pid).memory_info().rss / 2**20
+    except ImportError:
+        rss = proc_status_mb(pid, "VmRSS")
+    peak = proc_status_mb(pid, "VmHWM")
+    rss_text = f"{rss:.0f} MB" if rss is not None else "unknown"
+    print(f"server RSS after the run: {rss_text}" + (f", peak (VmHWM) {peak:.0f} MB" if peak else ""))
 
 
 def bench(index_dir: Path, requests: int) -> None:
