@@ -11,25 +11,22 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from assistant.docnumbers import number_key, number_spans
+from assistant.evidence import (
+    TYPE_PATTERNS,
+    asked_unit,
+    counts_unit,
+    has_answer_type,
+    issued_on,
+    known_places,
+    question_names,
+)
 from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Answer, Passage
-from assistant.vntext import ABBREVIATIONS, content_terms, fold, has_diacritics, syllables
+from assistant.vntext import content_terms, fold, has_diacritics, syllables
 from ingest.chunking import split_sentences
 
 MAX_SENTENCES = 3
-_DATE = re.compile(
-    r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"
-    r"|\bngày\s+\d{1,2}(\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?)?\b"
-    r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"\b\d+([.,]\d+)*\s*(%|phần trăm|xã|phường|tỉnh|người|nhiệm vụ|tỷ|triệu)?", re.IGNORECASE)
-_PERSON = re.compile(
-    r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
-)
-_TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
 
 
 @dataclass
@@ -125,9 +122,9 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
     bigram_cov = len(bigrams & set(zip(tokens, tokens[1:], strict=False))) / len(bigrams) if bigrams else coverage
     sentence.typed = has_answer_type(sentence.text, query)
     bonus = 0.15 if sentence.typed else 0.0
-    if query.qtype == "number" and _counts_unit(sentence.text, query):
+    if query.qtype == "number" and counts_unit(sentence.text, query):
         bonus += 0.3  # "bao nhiêu nhiệm vụ" answered by "452 nhiệm vụ"
-    if query.qtype == "date" and query.number_keys and _issued_on(sentence.text, query):
+    if query.qtype == "date" and query.number_keys and issued_on(sentence.text, query):
         bonus += 0.3  # "Nghị quyết số 57-NQ/TW, ngày 22/12/2024": the way a document's date is written
     long_penalty = 0.1 if len(tokens) > 90 else 0.0
     sentence.terms = own
@@ -146,70 +143,6 @@ def _folded_syllables(text: str) -> frozenset[str]:
     return frozenset(fold(s) for s in syllables(text))
 
 
-def has_answer_type(text: str, query: Query) -> bool:
-    """Does the sentence hold the kind of value asked for (a date, a number, a person), new to the question?"""
-    pattern = _TYPE_PATTERNS.get(query.qtype)
-    if pattern is None:
-        return False
-    taken = [(a, b) for a, b, _ in number_spans(text)]
-    asked = set(re.findall(r"\d+", query.text))
-    if query.qtype == "number":  # a quantity, not the digits of a date
-        taken += [m.span() for m in _DATE.finditer(text)]
-    for match in pattern.finditer(text):
-        inside_number = any(a <= match.start() < b for a, b in taken)
-        digits = set(re.findall(r"\d+", match.group(0)))
-        if not inside_number and (not digits or not digits <= asked):
-            return True
-    return False
-
-
-_UNIT_ALIASES = {
-    "phan tram": r"(%|phần trăm)", "tien": r"(tỷ|triệu|nghìn|đồng)", "kinh phi": r"(tỷ|triệu|đồng)",
-    "ty dong": r"tỷ", "trieu dong": r"triệu",
-}  # fmt: skip
-_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
-
-
-def asked_unit(question: str) -> str | None:
-    """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
-    match = _HOW_MANY.search(fold(question.lower()))
-    if not match:
-        return None
-    words = match.group(1).split()
-    if " ".join(words) in _UNIT_ALIASES or words[0] in _UNIT_ALIASES:
-        return " ".join(words) if " ".join(words) in _UNIT_ALIASES else words[0]
-    if words[0] in {"lau", "nhieu", "la", "thi", "nam", "ngay", "thang", "lan"} or words[0].isdigit():
-        return None  # "bao nhiêu lâu", "là bao nhiêu": no countable unit named
-    return " ".join(words)
-
-
-def _counts_unit(text: str, query: Query) -> bool:
-    unit = asked_unit(query.text)
-    if unit is None:
-        return False
-    folded = fold(text.lower())
-    alias = _UNIT_ALIASES.get(unit)
-    if alias:
-        return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None
-    firsts = {unit.split()[0]}
-    expansion = ABBREVIATIONS.get(unit.split()[0])
-    if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
-        firsts.add(fold(expansion.split()[0]))
-    unit_words = re.escape(unit)
-    if re.search(rf"\b{unit_words}\s+(?:\w+\s+)?\d", folded):  # "các điểm cầu 34 tỉnh"
-        return True
-    return any(
-        re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(first)}\b", folded) is not None for first in firsts
-    )
-
-
-def _issued_on(text: str, query: Query) -> bool:
-    for _start, end, canonical in number_spans(text):
-        if number_key(canonical) in query.number_keys and _DATE.search(text[end : end + 40]):
-            return True
-    return False
-
-
 def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     """The best sentence, plus up to two more that are nearly as good and add query terms.
 
@@ -220,10 +153,10 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     all_sentences = ranked
     if query.qtype == "number" and asked_unit(query.text):
         # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
-        ranked = [s for s in ranked if _counts_unit(s.text, query)]
+        ranked = [s for s in ranked if counts_unit(s.text, query)]
         if not ranked:
             return []
-    if query.qtype in _TYPE_PATTERNS:
+    if query.qtype in TYPE_PATTERNS:
         typed = [s for s in ranked if s.typed]
         if not typed or typed[0].score < 0.6 * ranked[0].score:
             return [] if query.qtype in ("date", "number") else ranked[:1]
@@ -277,34 +210,6 @@ def _same(a: _Sentence, b: _Sentence) -> bool:
     return fold(a.text.lower()) == fold(b.text.lower())
 
 
-# Capitalised words that are titles, bodies or sentence openers, not names (compared lowercase, accented:
-# "tổ" is generic, the surname "Tô" is not).
-_GENERIC = frozenset(
-    """ban chỉ đạo bộ chính trị tỉnh ủy uỷ đảng bí thư chủ tịch hội nghị kế hoạch quyết định phó trưởng thường
-    trực sở văn phòng trung ương nhà nước quốc hội phủ tổng thủ tướng đoàn mặt trận tổ việt nam phiên họp
-    thành viên khoa học công nghệ đổi mới sáng tạo chuyển đổi đại biểu nhân dân theo ai gì nào thế còn
-    đồng chí xã phường huyện thành phố khi trong trước sau ở người tại với của và những các một vậy nếu để
-    dữ liệu hỏi cho biết có là đã được""".split()
-)
-
-
-def question_names(text: str) -> list[str]:
-    """Proper names in a question (places, people): runs of capitalised syllables, not generic titles."""
-    runs: list[list[str]] = [[]]
-    for word in re.findall(r"[\w]+", text):
-        if word[0].isupper() and not word.isupper():
-            runs[-1].append(word)
-        elif runs[-1]:
-            runs.append([])
-    names = []
-    for run in runs:
-        while run and run[0].lower() in _GENERIC:  # "Khi Gia Lai" -> "Gia Lai"
-            run = run[1:]
-        if len(run) >= 2 and any(w.lower() not in _GENERIC for w in run):
-            names.append(" ".join(run))
-    return names
-
-
 def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -> bool:
     """Every name the question gives must stand in an answer sentence, its title or its document's main place.
 
@@ -316,20 +221,8 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
         places = index.meta(s.passage.doc_id).places
         parts.append(f"{s.text} {s.passage.title} {places[0] if places else ''}")
     context = fold(" ".join(parts).lower())
-    names = {fold(name.lower()) for name in question_names(query.text)} | _known_places(query, index)
+    names = {fold(name.lower()) for name in question_names(query.text)} | known_places(query, index)
     return all(name in context for name in names)
-
-
-def _known_places(query: Query, index: IndexReader) -> set[str]:
-    """Places of the corpus named in the question, also when typed without diacritics ("xa ia ko")."""
-    folded = f" {' '.join(fold(s) for s in syllables(query.text))} "
-    found = set()
-    for record in index.documents.values():
-        for place in record.meta.places:
-            name = " ".join(fold(s) for s in syllables(place)[1:])  # "tỉnh Gia Lai" -> "gia lai"
-            if len(name) > 3 and f" {name} " in folded:
-                found.add(name)
-    return found
 
 
 def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:

@@ -131,7 +131,7 @@ _ASK_ABOUT = re.compile(
 
 def _swap_entity(previous: str, question: str) -> str | None:
     """ "Còn Thái Nguyên thì sao?" after a question about Gia Lai: ask the same about Thái Nguyên."""
-    from assistant.answer import question_names
+    from assistant.evidence import question_names
 
     match = _ASK_ABOUT.match(question.strip())
     if not match:

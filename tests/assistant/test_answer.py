@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.answer import asked_unit, question_names
+from assistant.evidence import asked_unit, question_names
 from assistant.query import detect_language, question_type, understand
 from assistant.service import Deps, chat
 from assistant.types import Answer
