@@ -45,7 +45,9 @@ def load_questions(name: str = "documents") -> list[dict]:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", nfc(text)).strip().lower()
+    """Compare text, not markup: Markdown emphasis, escapes and table pipes are dropped on both sides."""
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>~])", r"\1", nfc(text)).replace("**", "").replace("|", " ")
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def gold_rank(passages: list[Passage], gold: list[dict]) -> list[int]:
