@@ -1,6 +1,6 @@
-"""Validate the evaluation question set over the sample documents.
+"""Validate every evaluation question set (``eval/questions/*.jsonl``, format in ``eval/questions/README.md``).
 
-The set lives in ``eval/questions/documents.jsonl`` (format: ``eval/questions/README.md``).
+Sets whose documents live in ../shared/data are read there at run time and skipped when it is absent.
 These tests keep it honest: every quote must be copied from its document, every key fact of an
 answerable question must really be in the documents, and the type mix must stay balanced.
 """
@@ -8,16 +8,13 @@ answerable question must really be in the documents, and the type mix must stay 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import Counter
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-QUESTIONS_PATH = ROOT / "eval" / "questions" / "documents.jsonl"
-DOCUMENTS_DIR = ROOT / "documents"
+import pytest
+
+from tests.eval.question_sets import ALL_SETS, QuestionSet, norm
 
 ALLOWED_TYPES = {
     "factoid",
@@ -35,65 +32,19 @@ ALLOWED_TYPES = {
     "follow-up",
     "unanswerable",
 }
-MIN_PER_TYPE = {
-    "factoid": 3,
-    "numeric": 4,
-    "date": 5,
-    "person": 5,
-    "list": 2,
-    "multi-document": 2,
-    "yes/no": 3,
-    "no-diacritics": 4,
-    "abbreviation": 3,
-    "document-number": 3,
-    "paraphrase": 3,
-    "english": 2,
-    "follow-up": 2,
-    "unanswerable": 10,
-}
-MIN_TOTAL = 40
-MIN_ANSWERABLE = 32
 QUOTE_MIN_WORDS = 10
 QUOTE_MAX_WORDS = 40
-
-# Text from these markers on is news teasers / website boilerplate that ingestion strips,
-# so no gold quote may come from it.
-BOILERPLATE_MARKERS = {
-    "000_8e8149a4b1cb9313.txt": "Có thể bạn quan tâm",
-    "001_fbc9771f2d710e29.txt": "Tổng số điểm của bài viết",
-    "002_f6b2abf78aec154f.txt": "Lượt xem:",
-    "004_538540773102b57e.txt": "Tin liên quan",
-}
-
 HEADLINE_QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
 HEADLINE_DATE = "22/12/2024"
 
-_WHITESPACE = re.compile(r"\s+")
 
-
-def _norm(text: str) -> str:
-    """NFC-normalise and collapse whitespace runs (including no-break spaces) to one space."""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-@cache
-def _raw_lines() -> tuple[str, ...]:
-    text = QUESTIONS_PATH.read_text(encoding="utf-8")
-    return tuple(line for line in text.splitlines() if line.strip())
-
-
-@cache
-def _questions() -> tuple[dict[str, Any], ...]:
-    return tuple(json.loads(line) for line in _raw_lines())
-
-
-@cache
-def _document(name: str) -> str:
-    return (DOCUMENTS_DIR / name).read_text(encoding="utf-8")
-
-
-def _answerable() -> list[dict[str, Any]]:
-    return [q for q in _questions() if q["type"] != "unanswerable"]
+@pytest.fixture(params=ALL_SETS, ids=[qs.name for qs in ALL_SETS])
+def spec(request) -> QuestionSet:
+    """Each question set; one whose documents folder is absent (../shared) is skipped, saying so."""
+    qs = request.param
+    if not qs.documents_dir.is_dir():
+        pytest.skip(f"{qs.name}: documents folder {qs.documents_dir} not found (../shared/data beside the repo?)")
+    return qs
 
 
 def _strings(value: Any):
@@ -108,9 +59,9 @@ def _strings(value: Any):
             yield from _strings(item)
 
 
-def test_question_file_every_line_parses_as_object():
+def test_question_file_every_line_parses_as_object(spec: QuestionSet):
     bad = []
-    for number, line in enumerate(_raw_lines(), 1):
+    for number, line in enumerate(spec.raw_lines, 1):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -119,17 +70,17 @@ def test_question_file_every_line_parses_as_object():
         if not isinstance(obj, dict):
             bad.append(f"line {number}: not a JSON object")
     assert not bad, bad
-    assert _raw_lines(), "question file is empty"
+    assert spec.raw_lines, "question file is empty"
 
 
-def test_question_ids_unique():
-    counts = Counter(q.get("id") for q in _questions())
+def test_question_ids_unique(spec: QuestionSet):
+    counts = Counter(q.get("id") for q in spec.questions)
     assert not [i for i, n in counts.items() if n > 1]
 
 
-def test_question_required_fields_present_with_right_shapes():
+def test_question_required_fields_present_with_right_shapes(spec: QuestionSet):
     bad = []
-    for q in _questions():
+    for q in spec.questions:
         qid = q.get("id", "?")
         if not isinstance(q.get("id"), str) or not q["id"]:
             bad.append(f"{qid}: id")
@@ -170,39 +121,45 @@ def test_question_required_fields_present_with_right_shapes():
     assert not bad, bad
 
 
-def test_question_type_in_allowed_list():
-    bad = [(q["id"], q["type"]) for q in _questions() if q["type"] not in ALLOWED_TYPES]
+def test_question_type_in_allowed_list(spec: QuestionSet):
+    bad = [(q["id"], q["type"]) for q in spec.questions if q["type"] not in ALLOWED_TYPES]
     assert not bad, bad
 
 
-def test_answerable_question_has_gold_and_answer():
-    bad = [q["id"] for q in _answerable() if not q["gold"] or not q["answer"]]
+def test_answerable_question_has_gold_and_answer(spec: QuestionSet):
+    bad = [q["id"] for q in spec.answerable() if not q["gold"] or not q["answer"]]
     assert not bad, bad
 
 
-def test_unanswerable_question_has_empty_gold_and_answer():
-    bad = [q["id"] for q in _questions() if q["type"] == "unanswerable" and (q["gold"] or q["answer"])]
+def test_unanswerable_question_has_empty_gold_and_answer(spec: QuestionSet):
+    bad = [q["id"] for q in spec.questions if q["type"] == "unanswerable" and (q["gold"] or q["answer"])]
     assert not bad, bad
 
 
-def test_gold_document_exists():
-    bad = [(q["id"], g["doc"]) for q in _questions() for g in q["gold"] if not (DOCUMENTS_DIR / g["doc"]).is_file()]
-    assert not bad, bad
-
-
-def test_gold_quote_occurs_verbatim_in_document():
+def test_gold_document_exists(spec: QuestionSet):
+    allowed = spec.allowed_docs
     bad = [
-        (q["id"], g["doc"], g["quote"])
-        for q in _questions()
+        (q["id"], g["doc"])
+        for q in spec.questions
         for g in q["gold"]
-        if _norm(g["quote"]) not in _norm(_document(g["doc"]))
+        if (allowed is not None and g["doc"] not in allowed) or not (spec.documents_dir / g["doc"]).is_file()
     ]
     assert not bad, bad
 
 
-def test_gold_quote_short_and_within_one_paragraph():
+def test_gold_quote_occurs_verbatim_in_document(spec: QuestionSet):
+    bad = [
+        (q["id"], g["doc"], g["quote"])
+        for q in spec.questions
+        for g in q["gold"]
+        if norm(g["quote"]) not in norm(spec.document(g["doc"]))
+    ]
+    assert not bad, bad
+
+
+def test_gold_quote_short_and_within_one_paragraph(spec: QuestionSet):
     bad = []
-    for q in _questions():
+    for q in spec.questions:
         for g in q["gold"]:
             words = len(g["quote"].split())
             if "\n" in g["quote"] or "\r" in g["quote"]:
@@ -210,29 +167,29 @@ def test_gold_quote_short_and_within_one_paragraph():
             if not QUOTE_MIN_WORDS <= words <= QUOTE_MAX_WORDS:
                 bad.append((q["id"], f"{words} words"))
             # The quote must also fit inside one line of the source, not straddle two paragraphs.
-            paragraphs = (_norm(p) for p in _document(g["doc"]).splitlines())
-            if not any(_norm(g["quote"]) in p for p in paragraphs):
+            paragraphs = (norm(p) for p in spec.document(g["doc"]).splitlines())
+            if not any(norm(g["quote"]) in p for p in paragraphs):
                 bad.append((q["id"], "quote spans paragraphs"))
     assert not bad, bad
 
 
-def test_gold_quote_precedes_stripped_boilerplate():
+def test_gold_quote_precedes_stripped_boilerplate(spec: QuestionSet):
     bad = []
-    for q in _questions():
+    for q in spec.questions:
         for g in q["gold"]:
-            marker = BOILERPLATE_MARKERS.get(g["doc"])
+            marker = spec.boilerplate_markers.get(g["doc"])
             if marker is None:
                 continue
-            text = _norm(_document(g["doc"]))
-            cut = text.find(_norm(marker))
+            text = norm(spec.document(g["doc"]))
+            cut = text.find(norm(marker))
             assert cut >= 0, f"marker {marker!r} missing from {g['doc']}"
-            position = text.find(_norm(g["quote"]))
+            position = text.find(norm(g["quote"]))
             if position >= cut:
                 bad.append((q["id"], g["doc"]))
     assert not bad, bad
 
 
-def test_answer_fact_canonical_spelling_found_in_gold_material():
+def test_answer_fact_canonical_spelling_found_in_gold_material(spec: QuestionSet):
     """The first alternative of each fact is the spelling used by the documents.
 
     It must occur (case-insensitively) in one of the question's gold quotes or gold documents;
@@ -240,50 +197,50 @@ def test_answer_fact_canonical_spelling_found_in_gold_material():
     that need not be in the text.
     """
     bad = []
-    for q in _answerable():
-        material = [_norm(g["quote"]).lower() for g in q["gold"]]
-        material += [_norm(_document(g["doc"])).lower() for g in q["gold"]]
+    for q in spec.answerable():
+        material = [norm(g["quote"]).lower() for g in q["gold"]]
+        material += [norm(spec.document(g["doc"])).lower() for g in q["gold"]]
         for fact in q["answer"]:
-            canonical = _norm(fact[0]).lower()
+            canonical = norm(fact[0]).lower()
             if not any(canonical in text for text in material):
                 bad.append((q["id"], fact[0]))
     assert not bad, bad
 
 
-def test_question_set_all_text_nfc():
-    bad = [(q.get("id"), s) for q in _questions() for s in _strings(q) if not unicodedata.is_normalized("NFC", s)]
+def test_question_set_all_text_nfc(spec: QuestionSet):
+    bad = [(q.get("id"), s) for q in spec.questions for s in _strings(q) if not unicodedata.is_normalized("NFC", s)]
     assert not bad, bad
-    raw = QUESTIONS_PATH.read_text(encoding="utf-8")
+    raw = spec.path.read_text(encoding="utf-8")
     assert unicodedata.is_normalized("NFC", raw)
 
 
-def test_question_set_size_meets_minimums():
-    questions = _questions()
+def test_question_set_size_meets_minimums(spec: QuestionSet):
+    questions = spec.questions
     unanswerable = sum(q["type"] == "unanswerable" for q in questions)
-    assert len(questions) >= MIN_TOTAL
-    assert len(questions) - unanswerable >= MIN_ANSWERABLE
-    assert unanswerable >= MIN_PER_TYPE["unanswerable"]
+    assert len(questions) >= spec.min_total
+    assert len(questions) - unanswerable >= spec.min_answerable
+    assert unanswerable >= spec.min_per_type["unanswerable"]
 
 
-def test_question_type_counts_meet_minimums():
-    counts = Counter(q["type"] for q in _questions())
-    short = {t: (counts[t], n) for t, n in MIN_PER_TYPE.items() if counts[t] < n}
+def test_question_type_counts_meet_minimums(spec: QuestionSet):
+    counts = Counter(q["type"] for q in spec.questions)
+    short = {t: (counts[t], n) for t, n in spec.min_per_type.items() if counts[t] < n}
     assert not short, f"type: (have, need) {short}"
 
 
-def test_no_diacritics_question_plain_ascii():
-    bad = [q["id"] for q in _questions() if q["type"] == "no-diacritics" and not q["question"].isascii()]
+def test_no_diacritics_question_plain_ascii(spec: QuestionSet):
+    bad = [q["id"] for q in spec.questions if q["type"] == "no-diacritics" and not q["question"].isascii()]
     assert not bad, bad
 
 
-def test_multi_document_question_cites_two_documents():
-    bad = [q["id"] for q in _questions() if q["type"] == "multi-document" and len({g["doc"] for g in q["gold"]}) < 2]
+def test_multi_document_question_cites_two_documents(spec: QuestionSet):
+    bad = [q["id"] for q in spec.questions if q["type"] == "multi-document" and len({g["doc"] for g in q["gold"]}) < 2]
     assert not bad, bad
 
 
-def test_follow_up_question_has_user_and_assistant_history():
+def test_follow_up_question_has_user_and_assistant_history(spec: QuestionSet):
     bad = []
-    for q in _questions():
+    for q in spec.questions:
         if q["type"] != "follow-up":
             continue
         roles = [turn["role"] for turn in q.get("history", [])]
@@ -292,7 +249,7 @@ def test_follow_up_question_has_user_and_assistant_history():
     assert not bad, bad
 
 
-def test_headline_question_present_with_issue_date():
-    matches = [q for q in _questions() if q["question"] == HEADLINE_QUESTION]
+def test_headline_question_present_with_issue_date(spec: QuestionSet):
+    matches = [q for q in spec.questions if q["question"] == HEADLINE_QUESTION]
     assert matches, "the product's headline question is missing"
     assert any(HEADLINE_DATE in alt for q in matches for fact in q["answer"] for alt in fact)

@@ -1,0 +1,115 @@
+"""The question sets under eval/questions and where their documents live, for the validation tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+_WHITESPACE = re.compile(r"\s+")
+
+BASE_MIN_PER_TYPE = {
+    "factoid": 3,
+    "numeric": 4,
+    "date": 5,
+    "person": 5,
+    "list": 2,
+    "multi-document": 2,
+    "yes/no": 3,
+    "no-diacritics": 4,
+    "abbreviation": 3,
+    "document-number": 3,
+    "paraphrase": 3,
+    "english": 2,
+    "follow-up": 2,
+    "unanswerable": 10,
+}
+
+
+def norm(text: str) -> str:
+    """NFC-normalise and collapse whitespace runs (including no-break spaces) to one space."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+@dataclass(eq=False)
+class QuestionSet:
+    """One question file, its documents folder and the minimums it must meet."""
+
+    name: str
+    documents_dir: Path
+    min_total: int
+    min_answerable: int
+    min_per_type: dict[str, int]
+    # Text from these markers on is stripped by ingestion or not official: no gold quote may come from it.
+    boilerplate_markers: dict[str, str] = field(default_factory=dict)
+    allowed_docs: frozenset[str] | None = None  # None: any file of documents_dir
+
+    @property
+    def path(self) -> Path:
+        return ROOT / "eval" / "questions" / f"{self.name}.jsonl"
+
+    @cached_property
+    def raw_lines(self) -> tuple[str, ...]:
+        return tuple(line for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+    @cached_property
+    def questions(self) -> tuple[dict[str, Any], ...]:
+        return tuple(json.loads(line) for line in self.raw_lines)
+
+    @cached_property
+    def _documents(self) -> dict[str, str]:
+        return {}
+
+    def document(self, name: str) -> str:
+        if name not in self._documents:
+            self._documents[name] = (self.documents_dir / name).read_text(encoding="utf-8")
+        return self._documents[name]
+
+    def answerable(self) -> list[dict[str, Any]]:
+        return [q for q in self.questions if q["type"] != "unanswerable"]
+
+
+DOCUMENTS = QuestionSet(
+    name="documents",
+    documents_dir=ROOT / "documents",
+    min_total=40,
+    min_answerable=32,
+    min_per_type=BASE_MIN_PER_TYPE,
+    boilerplate_markers={
+        "000_8e8149a4b1cb9313.txt": "Có thể bạn quan tâm",
+        "001_fbc9771f2d710e29.txt": "Tổng số điểm của bài viết",
+        "002_f6b2abf78aec154f.txt": "Lượt xem:",
+        "004_538540773102b57e.txt": "Tin liên quan",
+    },
+)
+
+NQ57_SOURCES = frozenset(
+    {
+        "nq57_ntw_2024_fulltext.md",
+        "nq03_ncp_2025_with_appendices.md",
+        "kh3260_ddqh15_plan_implementing_nq57.md",
+        "cv402_vpdu_draft_report_nq57_implementation.md",
+        "bcdtw_session1_news_20250120.md",
+        "nq57_with_kl69_nq20_and_comparison.md",
+    }
+)
+
+NQ57_POLICY = QuestionSet(
+    name="nq57_policy",
+    documents_dir=ROOT.parent / "shared" / "data" / "nq57_policy_documents",
+    min_total=60,
+    min_answerable=48,
+    min_per_type={**BASE_MIN_PER_TYPE, "no-diacritics": 5, "english": 3},
+    # The last section of this file is the repo author's own comparison, not an official text.
+    boilerplate_markers={
+        "nq57_with_kl69_nq20_and_comparison.md": "So sánh Nghị quyết 57 với Nghị quyết 20 và Kết luận 69",
+    },
+    allowed_docs=NQ57_SOURCES,
+)
+
+ALL_SETS = (DOCUMENTS, NQ57_POLICY)
