@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -59,19 +60,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real `assistant serve` in a subprocess on a free port; yields its base URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--index", str(sample_index)]
-    log = tmp_path_factory.mktemp("server") / "server.log"
+@contextmanager
+def running_server(cmd: list[str], health_url: str, log: Path, timeout: float = 120.0) -> Iterator[subprocess.Popen]:
+    """Start a server subprocess (output to `log`), wait until `health_url` says status ok, stop it after."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=log.parent, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, proc, log)
-        yield base
+        _wait_healthy(health_url, proc, log, timeout)
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -81,13 +77,24 @@ def live_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) ->
             proc.wait()
 
 
-def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> None:
+@pytest.fixture(scope="session")
+def live_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real `assistant serve` in a subprocess on a free port; yields its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--index", str(sample_index)]
+    base = f"http://127.0.0.1:{port}"
+    with running_server(cmd, f"{base}/healthz", tmp_path_factory.mktemp("server") / "server.log"):
+        yield base
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).json().get("status") == "ok":
+            if httpx.get(url, timeout=2).json().get("status") == "ok":
                 return
         except httpx.HTTPError:
             pass

