@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from assistant.evidence import (
     TYPE_PATTERNS,
@@ -23,7 +22,7 @@ from assistant.evidence import (
 from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Answer, Passage
-from assistant.vntext import content_terms, fold, has_diacritics, syllables
+from assistant.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
 from ingest.chunking import split_sentences
 
 MAX_SENTENCES = 3
@@ -44,12 +43,19 @@ class _Sentence:
 
 def extractive_answer(query: Query, passages: list[Passage], index: IndexReader, threshold: float) -> Answer:
     """Answer from the passages, or refuse when they do not support an answer."""
+    return answer_with_evidence(query, passages, index, threshold)[0]
+
+
+def answer_with_evidence(
+    query: Query, passages: list[Passage], index: IndexReader, threshold: float
+) -> tuple[Answer, float]:
+    """The answer (or refusal) and the evidence strength it was judged on (for evaluation and calibration)."""
     chosen, evidence = analyse(query, passages, index)
     if not chosen or evidence < threshold:
-        return _refusal(query, passages)
+        return _refusal(query, passages), evidence
     sources, number = cited_first(passages, [s.passage for s in chosen])
     text = " ".join(_cite(s, number[s.passage.chunk_id]) for s in chosen)
-    return Answer(answer=text, sources=sources, refused=False)
+    return Answer(answer=text, sources=sources, refused=False), evidence
 
 
 def cited_first(passages: list[Passage], cited: list[Passage]) -> tuple[list[Passage], dict[str, int]]:
@@ -81,7 +87,7 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
 
 def _weights(terms: list[str], sentences: list[_Sentence], index: IndexReader) -> dict[str, float]:
     """Global IDF, damped for terms that most candidate sentences share (the topic, not the asked fact)."""
-    folded = [_folded_syllables(s.text) for s in sentences]
+    folded = [folded_syllable_set(s.text) for s in sentences]
     n = max(len(folded), 1)
     weights = {}
     for term in terms:
@@ -113,7 +119,7 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
     """Terms the sentence holds count fully; terms only its passage or title holds count a third."""
     tokens = [fold(s) for s in syllables(sentence.text)]
     # A news sentence inherits its article's topic: terms of the title count as the sentence's own.
-    title = _folded_syllables(sentence.passage.title)
+    title = folded_syllable_set(sentence.passage.title)
     own = frozenset(t for t in weights if t in set(tokens) or t in title)
     context = _context_terms(sentence.passage, weights) - own
     total = sum(weights.values())
@@ -133,14 +139,8 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
 
 
 def _context_terms(passage: Passage, weights: dict[str, float]) -> frozenset[str]:
-    tokens = _folded_syllables(f"{passage.title} {passage.section} {passage.text}")
+    tokens = folded_syllable_set(f"{passage.title} {passage.section} {passage.text}")
     return frozenset(t for t in weights if t in tokens)
-
-
-@lru_cache(maxsize=4096)
-def _folded_syllables(text: str) -> frozenset[str]:
-    """Folded syllables of a passage, computed once for all its candidate sentences."""
-    return frozenset(fold(s) for s in syllables(text))
 
 
 def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:

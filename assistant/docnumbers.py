@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.vntext import fold
+
 # Official abbreviations written in mixed case; every other kind or issuer part is uppercased.
 _MIXED_CASE = {"CTR": "CTr", "TTR": "TTr", "TTG": "TTg", "QYĐ": "QyĐ"}
 
@@ -69,8 +71,7 @@ _NUMBER_ABBR_RE = re.compile(rf"{_START}(?P<num>\d{{1,5}})\s+(?P<abbr>{_ABBR_ALT
 
 def _fold(text: str) -> str:
     """Strip Vietnamese diacritics (đ→d) and lowercase."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return fold(text).lower()
 
 
 def _norm_part(part: str) -> str:

@@ -12,7 +12,7 @@ from assistant.docnumbers import number_key
 from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Filters, Passage
-from assistant.vntext import fold, syllables
+from assistant.vntext import folded_syllable_set
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +120,10 @@ class Retriever:
 
     def _dedupe(self, ranked: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:
         kept: list[tuple[str, float]] = []
-        shingles: list[set[str]] = []
+        shingles: list[frozenset[str]] = []
         for cid, score in ranked:
             chunk = self.index.chunks[cid]
-            tokens = set(fold(" ".join(syllables(chunk.text))).split())
+            tokens = folded_syllable_set(chunk.text)
             if any(_overlaps(chunk, self.index.chunks[k_id]) for k_id, _ in kept):
                 continue
             if any(_jaccard(tokens, other) >= 0.85 for other in shingles):
@@ -187,5 +187,5 @@ def _overlaps(a, b) -> bool:
     return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0

@@ -79,6 +79,12 @@ def syllables(text: str) -> list[str]:
     return _SYLLABLE.findall(nfc(text).lower())
 
 
+@lru_cache(maxsize=4096)
+def folded_syllable_set(text: str) -> frozenset[str]:
+    """The set of folded syllables of a passage or sentence, cached: answering and de-duplication reuse it."""
+    return frozenset(fold(s) for s in syllables(text))
+
+
 def expand_abbreviations(text: str) -> str:
     """Append the expansion after each known abbreviation ("CĐS" -> "CĐS chuyển đổi số")."""
 

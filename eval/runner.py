@@ -12,7 +12,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assistant.answer import analyse, extractive_answer
+from assistant.answer import answer_with_evidence
 from assistant.query import understand
 from assistant.service import Deps
 from assistant.types import Passage
@@ -86,8 +86,7 @@ def evaluate_question(deps: Deps, item: dict, method: str = "hybrid", fusion: st
     passages = deps.retriever.search(query, RETRIEVE_K, None, method=method, fusion=fusion)
     t2 = time.perf_counter()
     top = passages[: deps.settings.top_k]
-    answer = extractive_answer(query, top, deps.index, deps.settings.refuse_threshold)
-    _, evidence = analyse(query, top, deps.index)
+    answer, evidence = answer_with_evidence(query, top, deps.index, deps.settings.refuse_threshold)
     t3 = time.perf_counter()
     answerable = bool(item["gold"])
     found = facts_found(answer.answer, item["answer"]) if answerable and not answer.refused else []
