@@ -15,9 +15,12 @@ from assistant.evidence import (
     asked_unit,
     counts_unit,
     has_answer_type,
+    holds_phrases,
     issued_on,
     known_places,
+    names_document,
     question_names,
+    required_phrases,
 )
 from assistant.index import IndexReader
 from assistant.query import Query
@@ -154,6 +157,16 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     if query.qtype == "number" and asked_unit(query.text):
         # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
         ranked = [s for s in ranked if counts_unit(s.text, query)]
+        if not ranked:
+            return []
+    phrases = required_phrases(query)
+    if phrases:  # "phiên họp thứ hai", "Giám đốc Sở": a sentence about another session or role does not answer
+        ranked = [s for s in ranked if holds_phrases(f"{s.passage.title} {s.passage.section} {s.text}", phrases)]
+        if not ranked:
+            return []
+    if query.qtype == "date" and query.number_keys:
+        # "Nghị quyết 71-NQ/CP ban hành ngày nào?": the date must be written beside that document's number.
+        ranked = [s for s in ranked if names_document(s.text, query)]
         if not ranked:
             return []
     if query.qtype in TYPE_PATTERNS:

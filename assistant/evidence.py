@@ -130,3 +130,40 @@ def known_places(query: Query, index: IndexReader) -> set[str]:
             if len(name) > 3 and f" {name} " in folded:
                 found.add(name)
     return found
+
+
+# "Phiên họp thứ hai", "lần thứ ba", "quý IV": an ordinal the question asks about must stand in the answer's
+# sentence, title or section — "phiên họp thứ nhất" does not answer a question about the second session.
+_ORDINAL = re.compile(r"\b(?:thu\s+(?:nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi|\d+)|quy\s+(?:iv|i{1,3}|[1-4]))\b")
+# Roles a person question can ask for ("Ai là Giám đốc Sở …?", "Ai đồng chủ trì …?"), folded, longest first.
+_ROLES = (
+    "pho chu tich", "chu tich", "pho bi thu", "tong bi thu", "bi thu", "pho truong ban", "truong ban",
+    "pho giam doc", "giam doc", "chanh van phong", "bo truong", "thu truong", "thu tuong", "dong chu tri",
+)  # fmt: skip
+
+
+def required_phrases(query: Query) -> list[str]:
+    """Folded phrases an answer sentence (with its title and section) must hold.
+
+    Only what the question asks for, not what it uses to point at its subject: the ordinal of a date
+    question ("Phiên họp thứ hai … khi nào?") and the role of a person question ("Ai là Giám đốc Sở …?",
+    "Ai đồng chủ trì …?", "Chủ tịch UBND tỉnh … là ai?").
+    """
+    folded = " ".join(fold(s) for s in syllables(query.text))
+    phrases = [m.group(0) for m in _ORDINAL.finditer(folded)] if query.qtype == "date" else []
+    if query.qtype == "person":
+        for role in _ROLES:
+            if re.search(rf"\bai\s+(?:la\s+)?{role}\b", folded) or re.match(rf"{role}\b.*\bla ai\b", folded):
+                phrases.append(role)
+                break
+    return phrases
+
+
+def holds_phrases(text: str, phrases: list[str]) -> bool:
+    folded = " ".join(fold(s) for s in syllables(text))
+    return all(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases)
+
+
+def names_document(text: str, query: Query) -> bool:
+    """Does the text name one of the documents the question gives by number (57-NQ/TW, 71-NQ/CP…)?"""
+    return any(number_key(canonical) in query.number_keys for _s, _e, canonical in number_spans(text))
