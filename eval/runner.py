@@ -1,171 +1,339 @@
-"""Runs a question set through the real pipeline and scores retrieval, answers and refusals apart.
+"""`assistant eval run`: index a set's corpus, ask every question through the real pipeline, score, report.
 
-Record fields (results.jsonl): id, type, question, answerable, gold_ranks (1-based ranks of retrieved
-passages holding a gold quote), answer, refused, citations, facts_found, correct, evidence, timings_ms.
+A run evaluates the product configuration (``--retrieval``, default hybrid) and, unless told otherwise, the
+baselines on the same questions: BM25 only and dense only over the same chunks, and a tutorial LangChain RAG
+(eval/baselines.py) over its own 1000/200 chunks. The output directory receives:
+
+- ``run.json``: what was run (set, mode, retrieval, embedder, corpus hash, commit, time);
+- ``summary.json``: per configuration, overall and per-type metrics (eval/README.md defines them);
+- ``results.jsonl`` (the product) and ``results-<baseline>.jsonl``: one record per question with the retrieved
+  passages, the answer, its citations, refusal, per-metric scores and per-stage timings;
+- ``report.md``, ``report.html`` and ``plots/*.png`` (eval/report.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
-import re
-import statistics
-from dataclasses import asdict, dataclass, field
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Literal
 
-from assistant.answer import answer_with_evidence
-from assistant.query import understand
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.query import Query, understand
 from assistant.service import Deps
-from assistant.types import Passage
-from assistant.vntext import nfc
+from assistant.types import Answer, Passage
+from eval import metrics
+from eval.scoring import Record, by_type, document_ranks, gold_rank, holds, item_ranks, summarise
+from eval.sets import EvalSet, corpus_hash, get_set
 
-QUESTIONS_DIR = Path(__file__).parent / "questions"
 RETRIEVE_K = 10
+BASELINES = ("bm25", "dense", "tutorial-langchain")
+Mode = Literal["extractive", "llm"]
 
 
-@dataclass
-class Record:
-    id: str
-    type: str
-    question: str
-    answerable: bool
-    gold_ranks: list[int]
-    answer: str
-    refused: bool
-    citations: list[int]
-    facts_found: list[bool]
-    correct: bool
-    evidence: float
-    timings_ms: dict[str, float] = field(default_factory=dict)
+# -- one question ---------------------------------------------------------------------------------------------
 
 
-def load_questions(name: str = "documents") -> list[dict]:
-    """Questions of a set in eval/questions/<name>.jsonl."""
-    path = QUESTIONS_DIR / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _passage_summary(p: Passage) -> dict[str, Any]:
+    return {"n": p.n, "doc_id": p.doc_id, "chunk_id": p.chunk_id, "score": round(p.score, 4), "section": p.section}
 
 
-def _squash(text: str) -> str:
-    """Compare text, not markup: Markdown emphasis, escapes and table pipes are dropped on both sides."""
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>~])", r"\1", nfc(text)).replace("**", "").replace("|", " ")
-    return re.sub(r"\s+", " ", text).strip().lower()
+def _answer_scores(item: dict, answer: Answer, eval_set: EvalSet) -> tuple[list[bool], dict[str, float | None]]:
+    """Key facts found, and the answer metrics of one answered question."""
+    facts = metrics.facts_found(answer.answer, item["answer"]) if item["gold"] else []
+    cited = metrics.markers(answer.answer)
+    by_n = {p.n: p for p in answer.sources}
+    cited_texts = [by_n[n].text for n in dict.fromkeys(cited) if n in by_n]
+    supporting = {
+        p.n
+        for p in answer.sources
+        if any(holds(p, g) for g in item["gold"] if g.get("quote"))
+        or metrics.facts_found(p.text, item["answer"]).count(True) > 0
+    }
+    scores: dict[str, float | None] = {
+        "numeric_fidelity": metrics.numeric_fidelity(answer.answer, cited_texts),
+        "citation_coverage": metrics.citation_coverage(answer.answer),
+        "citation_precision": metrics.citation_precision(cited, supporting) if item["gold"] else None,
+    }
+    if eval_set.kind == "extraction" and item["gold"]:
+        references = [alt for fact in item["answer"] for alt in fact]
+        prediction = metrics.strip_markers(answer.answer)
+        scores["f1"] = round(metrics.token_f1(prediction, references), 4)
+        scores["em"] = metrics.exact_match(prediction, references)
+    return facts, scores
 
 
-def gold_rank(passages: list[Passage], gold: list[dict]) -> list[int]:
-    """Ranks (1-based) of passages that hold one of the gold quotes (or most of one, across a boundary)."""
-    ranks = []
-    for p in passages:
-        text = _squash(p.text)
-        for g in gold:
-            if Path(g["doc"]).stem != p.doc_id:
-                continue
-            quote = _squash(g["quote"])
-            if quote in text or _mostly_in(quote, text):
-                ranks.append(p.n)
-                break
-    return ranks
-
-
-def _mostly_in(quote: str, text: str) -> bool:
-    words = quote.split()
-    half = max(6, len(words) // 2)
-    return " ".join(words[:half]) in text or " ".join(words[-half:]) in text
-
-
-def facts_found(answer: str, facts: list[list[str]]) -> list[bool]:
-    """For each key fact: does any accepted spelling appear in the answer?"""
-    text = _squash(answer)
-    return [any(_squash(alt) in text for alt in alternatives) for alternatives in facts]
-
-
-def evaluate_question(deps: Deps, item: dict, method: str = "hybrid", fusion: str | None = None) -> Record:
-    import time
-
+def evaluate_question(
+    deps: Deps, item: dict, eval_set: EvalSet, method: str = "hybrid", mode: Mode = "extractive"
+) -> Record:
+    """Ask one question the way /api/chat does (understand → retrieve → answer) and score every stage."""
     t0 = time.perf_counter()
     query = understand(item["question"], item.get("history"))
     t1 = time.perf_counter()
-    passages = deps.retriever.search(query, RETRIEVE_K, None, method=method, fusion=fusion)
+    ranked = deps.retriever.rank(query, None, method, deps.settings.fusion)
+    passages = deps.retriever.select(ranked, max(RETRIEVE_K, deps.settings.top_k))
     t2 = time.perf_counter()
-    top = passages[: deps.settings.top_k]
-    answer, evidence = answer_with_evidence(query, top, deps.index, deps.settings.refuse_threshold)
+    answer = _answer(deps, query, passages[: deps.settings.top_k], mode)
     t3 = time.perf_counter()
+    timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
+    if eval_set.rank_unit == "document":
+        doc_ids = list(dict.fromkeys(deps.index.chunks[cid].doc_id for cid, _ in ranked))
+        gold_ranks, per_item = document_ranks(doc_ids[:RETRIEVE_K], item["gold"])
+    else:
+        gold_ranks, per_item = gold_rank(passages[:RETRIEVE_K], item["gold"]), item_ranks(passages, item["gold"])
+    return _record(item, eval_set, method, passages, gold_ranks, per_item, answer, timings)
+
+
+def _answer(deps: Deps, query: Query, passages: list[Passage], mode: Mode) -> Answer:
+    from assistant.answer import extractive_answer
+
+    return extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+
+
+def _record(
+    item: dict,
+    eval_set: EvalSet,
+    config: str,
+    passages: Sequence[Passage],
+    gold_ranks: list[int],
+    per_item: list[int | None],
+    answer: Answer | None,
+    timings: dict[str, float],
+) -> Record:
     answerable = bool(item["gold"])
-    found = facts_found(answer.answer, item["answer"]) if answerable and not answer.refused else []
+    scores: dict[str, float | None] = {
+        "hit@1": metrics.hit_at(gold_ranks, 1),
+        "hit@5": metrics.hit_at(gold_ranks, 5),
+        "hit@10": metrics.hit_at(gold_ranks, 10),
+        "rr@10": metrics.reciprocal_rank(gold_ranks, 10),
+        "ndcg@10": round(metrics.ndcg_at(per_item, 10), 4),
+    } if answerable else {}  # fmt: skip
+    found: list[bool] = []
+    refused = answered = False
+    if answer is not None:
+        refused, answered = answer.refused, not answer.refused
+        if answered:
+            found, answer_scores = _answer_scores(item, answer, eval_set)
+            scores.update(answer_scores)
+        elif answerable and eval_set.kind == "extraction":
+            scores.update(f1=0.0, em=0.0)
     return Record(
         id=item["id"],
         type=item["type"],
         question=item["question"],
         answerable=answerable,
-        gold_ranks=gold_rank(passages, item["gold"]) if answerable else [],
-        answer=answer.answer,
-        refused=answer.refused,
-        citations=sorted({int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}),
+        config=config,
+        passages=[_passage_summary(p) for p in passages[:RETRIEVE_K]],
+        gold_ranks=gold_ranks,
+        item_ranks=per_item,
+        answer=answer.answer if answer else "",
+        refused=refused,
+        answered=answered,
+        citations=sorted(set(metrics.markers(answer.answer))) if answer else [],
         facts_found=found,
-        correct=answerable and not answer.refused and bool(found) and all(found),
-        evidence=round(evidence, 4),
-        timings_ms={"understand": (t1 - t0) * 1e3, "retrieve": (t2 - t1) * 1e3, "answer": (t3 - t2) * 1e3},
+        correct=answerable and answered and bool(found) and all(found),
+        scores=scores,
+        timings_ms={k: round(v * 1e3, 2) for k, v in timings.items()},
     )
 
 
-def summarise(records: list[Record]) -> dict[str, float]:
-    """Headline metrics: retrieval (hit@k, MRR@10 over answerable), answers, refusals, latency."""
-    ans = [r for r in records if r.answerable]
-    una = [r for r in records if not r.answerable]
+def evaluate_tutorial(rag: Any, item: dict, eval_set: EvalSet) -> Record:
+    """The tutorial LangChain RAG: the raw question to a dense retriever; no answerer without an LLM."""
+    t0 = time.perf_counter()
+    passages = rag.search(item["question"], RETRIEVE_K * 3 if eval_set.rank_unit == "document" else RETRIEVE_K)
+    t1 = time.perf_counter()
+    if eval_set.rank_unit == "document":
+        doc_ids = list(dict.fromkeys(p.doc_id for p in passages))[:RETRIEVE_K]
+        gold_ranks, per_item = document_ranks(doc_ids, item["gold"])
+    else:
+        gold_ranks, per_item = gold_rank(passages, item["gold"]), item_ranks(passages, item["gold"])
+    timings = {"retrieve": t1 - t0, "total": t1 - t0}
+    return _record(item, eval_set, "tutorial-langchain", passages[:RETRIEVE_K], gold_ranks, per_item, None, timings)
 
-    def hit(k: int) -> float:
-        return _share(ans, lambda r: bool(r.gold_ranks) and min(r.gold_ranks) <= k)
 
-    retrieve_ms = [r.timings_ms["retrieve"] for r in records]
-    return {
-        "questions": len(records),
-        "answerable": len(ans),
-        "unanswerable": len(una),
-        "hit@1": hit(1),
-        "hit@5": hit(5),
-        "hit@10": hit(10),
-        "mrr@10": round(sum(1 / min(r.gold_ranks) for r in ans if r.gold_ranks) / max(len(ans), 1), 4),
-        "answer_accuracy": _share(ans, lambda r: r.correct),
-        "answerable_refused": _share(ans, lambda r: r.refused),
-        "unanswerable_refused": _share(una, lambda r: r.refused),
-        "retrieve_p50_ms": round(statistics.median(retrieve_ms), 2) if retrieve_ms else 0.0,
+# -- a whole run ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """A set's questions and an up-to-date index of its corpus."""
+
+    eval_set: EvalSet
+    deps: Deps
+    corpus_dir: Path
+    corpus: dict[str, Any]
+    questions: list[dict]
+
+
+def index_key(settings: Settings, embedder_name: str) -> str:
+    """What decides the chunks and vectors: the embedder and the chunking settings."""
+    parts = [embedder_name, settings.chunk_target_chars, settings.chunk_max_chars, settings.passage_prefix]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:10]
+
+
+def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lambda _: None) -> Prepared:
+    """Materialise the set's corpus and bring its cached index up to date (only changed files are embedded)."""
+    from assistant.embedders import build_embedder
+    from assistant.index import IndexReader
+    from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
+
+    eval_set = get_set(set_name)
+    questions = eval_set.questions(settings)
+    cache = settings.eval_cache_dir
+    corpus_dir = eval_set.corpus(settings, cache)
+    embedder = build_embedder(settings)
+    index_dir = cache / f"index-{eval_set.name}-{index_key(settings, embedder.name)}"
+    log(f"indexing {corpus_dir} into {index_dir} …")
+    options = ChunkingOptions(target_chars=settings.chunk_target_chars, max_chars=settings.chunk_max_chars)
+    bar = ProgressBar()
+    try:
+        summary = Ingestor(index_dir, embedder, options).run(corpus_dir, progress=bar)
+    finally:
+        bar.close()
+    log(f"index: {summary.documents} documents, {summary.chunks} chunks ({summary.chunks_embedded} embedded now)")
+    run_settings = settings.model_copy(update={"index_dir": index_dir, "documents_dir": corpus_dir})
+    deps = Deps(settings=run_settings, embedder=embedder, index=IndexReader(index_dir))
+    corpus = {
+        "path": str(corpus_dir),
+        "hash": corpus_hash(corpus_dir),
+        "files": summary.documents,
+        "chunks": summary.chunks,
+        "index": str(index_dir),
     }
+    return Prepared(eval_set, deps, corpus_dir, corpus, questions)
 
 
-def _share(items: list[Record], predicate) -> float:
-    return round(sum(1 for r in items if predicate(r)) / len(items), 4) if items else 0.0
+@dataclass
+class RunResult:
+    run: dict[str, Any]
+    summaries: dict[str, dict[str, Any]]
+    records: dict[str, list[Record]]
+
+    @property
+    def product(self) -> str:
+        return str(self.run["product"])
 
 
-def by_type(records: list[Record]) -> dict[str, dict[str, float]]:
-    types = sorted({r.type for r in records})
-    return {t: summarise([r for r in records if r.type == t]) for t in types}
+@dataclass(frozen=True)
+class RunOptions:
+    """What to evaluate: the product's retrieval and answer mode, the baselines beside it, a question limit."""
+
+    retrieval: str = "hybrid"
+    mode: Mode = "extractive"
+    baselines: Sequence[str] = BASELINES
+    limit: int | None = None
+
+    def check(self) -> None:
+        unknown = [b for b in self.baselines if b not in BASELINES]
+        if unknown:
+            raise ValueError(f"unknown baselines {unknown}; known: {', '.join(BASELINES)}")
+        if self.mode == "llm":
+            raise AssistantError(
+                "LLM answers are not available in this version: run the evaluation with --mode extractive.",
+                "Chế độ trả lời bằng LLM chưa có trong phiên bản này.",
+            )
 
 
-def run_eval(deps: Deps, set_name: str = "documents", method: str = "hybrid", fusion: str | None = None):
-    """Evaluate every question of a set; returns (summary, per-type summaries, records)."""
-    records = [evaluate_question(deps, item, method, fusion) for item in load_questions(set_name)]
-    return summarise(records), by_type(records), records
+def run(
+    settings: Settings, set_name: str, options: RunOptions = RunOptions(), log: Callable[[str], None] = lambda _: None
+) -> RunResult:
+    """Evaluate the product configuration and the baselines on one set (its index built or reused)."""
+    options.check()  # before indexing, which can take minutes
+    return run_prepared(prepare(settings, set_name, log), options, log)
 
 
-def write_results(out_dir: Path, summary: dict, types: dict, records: list[Record]) -> None:
-    """results.jsonl (one record per question), summary.json and report.md."""
+def run_prepared(
+    prepared: Prepared, options: RunOptions = RunOptions(), log: Callable[[str], None] = lambda _: None
+) -> RunResult:
+    """Evaluate on an already prepared set: the product's records first, then each baseline's."""
+    options.check()
+    retrieval, mode, baselines, limit = options.retrieval, options.mode, options.baselines, options.limit
+    questions = prepared.questions[:limit] if limit else prepared.questions
+    configs = [retrieval] + [b for b in baselines if b != retrieval]
+    records: dict[str, list[Record]] = {}
+    for config in configs:
+        log(f"{prepared.eval_set.name}: {config} on {len(questions)} questions …")
+        records[config] = _run_config(prepared, questions, config, mode)
+    # The tutorial baseline has no answerer without an LLM: it is scored on retrieval only.
+    summaries = {
+        name: {
+            "overall": summarise(rows, name != "tutorial-langchain"),
+            "by_type": by_type(rows, name != "tutorial-langchain"),
+        }
+        for name, rows in records.items()
+    }
+    settings = prepared.deps.settings
+    meta = {
+        "set": prepared.eval_set.name,
+        "description": prepared.eval_set.description,
+        "kind": prepared.eval_set.kind,
+        "mode": mode,
+        "retrieval": retrieval,
+        "product": retrieval,
+        "fusion": settings.fusion,
+        "embedder": prepared.deps.embedder.name,
+        "top_k": settings.top_k,
+        "refuse_threshold": settings.refuse_threshold,
+        "corpus": prepared.corpus,
+        "questions": len(questions),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": _git_commit(),
+    }
+    return RunResult(meta, summaries, records)
+
+
+def _run_config(prepared: Prepared, questions: list[dict], config: str, mode: Mode) -> list[Record]:
+    from tqdm import tqdm
+
+    bar = tqdm(questions, desc=config, unit="q", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    if config == "tutorial-langchain":
+        from eval.baselines import TutorialRAG
+        from ingest.pipeline import ProgressBar
+
+        progress = ProgressBar()
+        try:
+            rag = TutorialRAG.open(
+                prepared.corpus_dir, prepared.deps.settings.eval_cache_dir, prepared.deps.embedder, progress
+            )
+        finally:
+            progress.close()
+        return [evaluate_tutorial(rag, item, prepared.eval_set) for item in bar]
+    return [evaluate_question(prepared.deps, item, prepared.eval_set, config, mode) for item in bar]
+
+
+def _git_commit() -> str | None:
+    try:
+        command = ["git", "rev-parse", "--short", "HEAD"]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+# -- files ----------------------------------------------------------------------------------------------------
+
+
+def write_run(out_dir: Path, result: RunResult) -> list[Path]:
+    """run.json, summary.json, results*.jsonl and the report (report.md, report.html, plots/)."""
+    from eval.report import write_report
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "results.jsonl", "w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
-    (out_dir / "summary.json").write_text(json.dumps({"overall": summary, "by_type": types}, indent=2))
-    (out_dir / "report.md").write_text(report_markdown(summary, types, records), encoding="utf-8")
-
-
-def report_markdown(summary: dict, types: dict, records: list[Record]) -> str:
-    cols = ["hit@1", "hit@5", "mrr@10", "answer_accuracy", "answerable_refused", "unanswerable_refused"]
-    lines = ["# Evaluation report", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in summary.items()]
-    lines += ["", "## By question type", "", "| type | n | " + " | ".join(cols) + " |"]
-    lines += ["|---|---|" + "---|" * len(cols)]
-    for name, s in types.items():
-        lines.append(f"| {name} | {s['questions']} | " + " | ".join(str(s[c]) for c in cols) + " |")
-    failures = [r for r in records if (r.answerable and not r.correct) or (not r.answerable and not r.refused)]
-    lines += ["", "## Failures", ""]
-    for r in failures:
-        lines.append(f"- `{r.id}` ({r.type}) {r.question} — gold ranks {r.gold_ranks}, refused={r.refused}")
-        lines.append(f"  - answer: {r.answer[:300]}")
-    return "\n".join(lines) + "\n"
+    written = [out_dir / "run.json", out_dir / "summary.json"]
+    written[0].write_text(json.dumps(result.run, ensure_ascii=False, indent=2), encoding="utf-8")
+    written[1].write_text(json.dumps(result.summaries, ensure_ascii=False, indent=2), encoding="utf-8")
+    for config, rows in result.records.items():
+        path = out_dir / ("results.jsonl" if config == result.product else f"results-{config}.jsonl")
+        with open(path, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+        written.append(path)
+    product_rows = [asdict(r) for r in result.records[result.product]]
+    written += write_report(out_dir, result.run, result.summaries, product_rows)
+    return written
