@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run setup ingest serve test lint eval clean
+.PHONY: run setup ingest serve test lint eval eval-gate clean
 
 run: setup ingest serve  ## set up .venv, ingest documents/, serve http://127.0.0.1:8000
 
@@ -32,8 +32,11 @@ test: setup
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-eval: setup
-	$(BIN)/assistant eval --out runs/latest
+eval: setup  ## the documents/ set: product beside its baselines, report in runs/documents-hybrid/
+	$(BIN)/assistant eval run
+
+eval-gate: setup  ## CI gate: the documents/ set, extractive, fails under eval/floors.json
+	$(BIN)/assistant eval run --set documents --baselines none --check-floors --out runs/ci
 
 clean:
-	rm -rf index runs
+	rm -rf index runs .eval-cache
