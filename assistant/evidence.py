@@ -99,15 +99,15 @@ _GENERIC = frozenset(
     trực sở văn phòng trung ương nhà nước quốc hội phủ tổng thủ tướng đoàn mặt trận tổ việt nam phiên họp
     thành viên khoa học công nghệ đổi mới sáng tạo chuyển đổi đại biểu nhân dân theo ai gì nào thế còn
     đồng chí xã phường huyện thành phố khi trong trước sau ở người tại với của và những các một vậy nếu để
-    dữ liệu hỏi cho biết có là đã được""".split()
+    dữ liệu hỏi cho biết có là đã được các""".split()
 )
 
 
 def question_names(text: str) -> list[str]:
     """Proper names in a question (places, people): runs of capitalised syllables, not generic titles."""
     runs: list[list[str]] = [[]]
-    for word in re.findall(r"[\w]+", text):
-        if word[0].isupper() and not word.isupper():
+    for word in re.findall(r"\w+|[^\w\s]", text):  # punctuation ends a name: "Thái Nguyên? Các …"
+        if word[0].isalpha() and word[0].isupper() and not word.isupper():
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
@@ -149,7 +149,7 @@ def required_phrases(query: Query) -> list[str]:
     question ("Phiên họp thứ hai … khi nào?") and the role of a person question ("Ai là Giám đốc Sở …?",
     "Ai đồng chủ trì …?", "Chủ tịch UBND tỉnh … là ai?").
     """
-    folded = " ".join(fold(s) for s in syllables(query.text))
+    folded = " ".join(fold(s) for s in syllables(query.asked))  # not the previous turn a follow-up carries
     phrases = [m.group(0) for m in _ORDINAL.finditer(folded)] if query.qtype == "date" else []
     if query.qtype == "person":
         for role in _ROLES:

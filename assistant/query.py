@@ -56,6 +56,11 @@ _VI_FUNCTION_WORDS = frozenset(
     "chi dao thi sao the ve cho trong voi nhung mot da dang se".split()
 )
 _FOLLOW_UP = re.compile(r"^(con|the con|vay|con ve)\b|\b(thi sao|the nao|do|nay|ay|nghi quyet do|van ban do|no)\??$")
+# "Văn bản đó do ai ký?", "Ban Chỉ đạo đó…", "ông ấy": a pointer back to what the previous turn was about.
+_POINTS_BACK = re.compile(
+    r"\b(van ban|nghi quyet|ke hoach|quyet dinh|chi thi|ket luan|chuong trinh|de an|ban chi dao|hoi nghi"
+    r"|phien hop|co quan|don vi) (do|nay|ay|tren)\b"
+)
 
 # English question words mapped to Vietnamese search terms, so lexical matching and sentence choice
 # work on an English question too (dense retrieval is multilingual on its own).
@@ -86,6 +91,10 @@ class Query:
     language: str = "vi"
     no_diacritics: bool = False
     number_keys: list[str] = field(default_factory=list)
+    asked: str = ""  # this turn's own words (a follow-up's text also carries the previous question)
+
+    def __post_init__(self) -> None:
+        self.asked = self.asked or self.text
 
 
 def question_type(text: str) -> str:
@@ -118,7 +127,7 @@ def standalone(question: str, history: list[dict[str, str]] | None) -> str:
     if swapped:
         return swapped
     short = len(syllables(question)) <= 7
-    if short or _FOLLOW_UP.search(folded):
+    if short or _FOLLOW_UP.search(folded) or _POINTS_BACK.search(folded):
         return f"{previous[-1].strip()} {question}"
     return question
 
@@ -159,7 +168,8 @@ def _split_glued_numbers(text: str) -> str:
 
 def understand(question: str, history: list[dict[str, str]] | None = None) -> Query:
     """Normalise a question and pull out what retrieval and answering use."""
-    text = standalone(_split_glued_numbers(nfc(question).strip()), history)
+    current = _split_glued_numbers(nfc(question).strip())
+    text = standalone(current, history)
     language = detect_language(text)
     search_text = expand_abbreviations(text)
     if language == "en":
@@ -170,8 +180,10 @@ def understand(question: str, history: list[dict[str, str]] | None = None) -> Qu
         text=text,
         search_text=search_text,
         dense_text=text,
-        qtype=question_type(text),
+        # A follow-up asks its own kind of question: "… khi nào? Cơ quan nào là cơ quan thường trực?" wants a body.
+        qtype=question_type(current) if question_type(current) != "other" else question_type(text),
         language=language,
         no_diacritics=no_diacritics,
         number_keys=query_numbers(text),
+        asked=current,
     )

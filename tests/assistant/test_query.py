@@ -1,0 +1,34 @@
+"""Query understanding of follow-ups: when the previous turn is carried over, and what the turn itself asks."""
+
+from __future__ import annotations
+
+from assistant.query import understand
+
+HISTORY = [
+    {"role": "user", "content": "Nghị quyết 04-NQ/TU về chuyển đổi số của Gia Lai đặt chỉ tiêu kinh tế số bao nhiêu?"},
+    {"role": "assistant", "content": "Kinh tế số chiếm tối thiểu 20% GRDP của tỉnh [1]."},
+]
+
+
+def test_follow_up_pointing_back_at_a_document_carries_the_previous_question() -> None:
+    query = understand("Văn bản đó do cơ quan nào ban hành?", HISTORY)
+    assert query.text.startswith("Nghị quyết 04-NQ/TU") and query.text.endswith("Văn bản đó do cơ quan nào ban hành?")
+    assert query.number_keys == ["nq:4"]
+    assert query.asked == "Văn bản đó do cơ quan nào ban hành?"
+
+
+def test_follow_up_keeps_its_own_question_type() -> None:
+    history = [{"role": "user", "content": "Phiên họp thứ nhất của Ban Chỉ đạo tỉnh Thái Nguyên diễn ra khi nào?"}]
+    query = understand("Cơ quan nào là cơ quan thường trực của Ban Chỉ đạo đó?", history)
+    assert "khi nào" in query.text  # the context is carried …
+    assert query.qtype == "person"  # … but the turn asks for a body, not a date
+
+
+def test_follow_up_without_a_type_of_its_own_takes_the_previous_one() -> None:
+    history = [{"role": "user", "content": "Ban Chỉ đạo tỉnh Gia Lai họp phiên thứ nhất ngày nào?"}]
+    assert understand("Còn Thái Nguyên thì sao?", history).qtype == "date"
+
+
+def test_new_question_with_history_is_not_rewritten() -> None:
+    query = understand("Hội nghị sơ kết quý III-2025 kết nối bao nhiêu điểm cầu?", HISTORY)
+    assert query.text == query.asked == "Hội nghị sơ kết quý III-2025 kết nối bao nhiêu điểm cầu?"
