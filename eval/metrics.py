@@ -17,8 +17,9 @@ _MARKER = re.compile(r"\[(\d+)\]")
 # Numbers and dates as written in Vietnamese text: 57, 1.250, 3,5, 22/12/2024, 19-6-2025, 57-NQ/TW's "57".
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 # A sentence ends at ., !, ? or … before a capital letter or a digit (a list after ":" or ";" stays in its
-# sentence), or at a line break.
+# sentence), or at a line break; a list label ("1.", "IV.", "a)") opens a sentence rather than ending one.
 _STOP = re.compile(r"(?<=[.!?…])\s+|\n+")
+_LIST_LABEL = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,5}|[a-zđ])[.)]")
 # Markers written after the full stop ("Câu một. [1]", "Câu một.[1][2]") belong to the sentence they follow.
 _MARKERS_AFTER_STOP = re.compile(r"([.!?…])((?:[ \t]*\[\d+\])+)")
 
@@ -109,6 +110,8 @@ def answer_sentences(answer: str) -> list[str]:
     parts, start = [], 0
     for stop in _STOP.finditer(answer):
         following = answer[stop.end() :].lstrip("\"'“‘([")
+        if _LIST_LABEL.fullmatch(answer[start : stop.start()].strip()):
+            continue  # "1. Người nào …", "IV. Nhiệm vụ …": a list label opens the sentence, it is not one
         if "\n" in stop.group(0) or (following[:1].isupper() or following[:1].isdigit()):
             parts.append(answer[start : stop.start()].strip())
             start = stop.end()

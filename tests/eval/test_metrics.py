@@ -432,3 +432,12 @@ def test_numeric_fidelity_year_or_range_end_taken_from_a_date_or_range() -> None
     assert numeric_fidelity("Ban hành năm 2024 [1].", ["ngày 22/12/2024"]) == 1.0
     assert numeric_fidelity("Giai đoạn đến 2030 [1].", ["giai đoạn 2025-2030"]) == 1.0
     assert numeric_fidelity("Có 150 nhiệm vụ [1].", ["1.150 nhiệm vụ"]) == 0.0
+
+
+def test_answer_sentences_list_label_opens_a_sentence() -> None:
+    answer = "1. Người nào chiếm đoạt di vật của tử sỹ thì bị phạt tù [1]. IV. Nhiệm vụ trọng tâm [2]."
+    assert answer_sentences(answer) == [
+        "1. Người nào chiếm đoạt di vật của tử sỹ thì bị phạt tù [1].",
+        "IV. Nhiệm vụ trọng tâm [2].",
+    ]
+    assert citation_coverage(answer) == 1.0
