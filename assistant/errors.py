@@ -11,6 +11,7 @@ class AssistantError(Exception):
 
     status: int = 500
     code: str = "internal_error"
+    headers: dict[str, str] | None = None  # extra HTTP response headers (e.g. WWW-Authenticate)
 
     def __init__(self, message_en: str, message_vi: str | None = None) -> None:
         super().__init__(message_en)
@@ -62,9 +63,28 @@ class IndexMismatchError(AssistantError):
     code = "index_mismatch"
 
 
-class DocumentNotFoundError(AssistantError):
+class NotFoundError(AssistantError):
     status = 404
     code = "not_found"
+
+
+class DocumentNotFoundError(NotFoundError):
+    pass
+
+
+class UnauthorizedError(AssistantError):
+    """A protected endpoint was called without the right bearer token."""
+
+    status = 401
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class ForbiddenError(AssistantError):
+    """A protected endpoint was called from where it may not be."""
+
+    status = 403
+    code = "forbidden"
 
 
 class UpstreamError(AssistantError):

@@ -5,22 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
+from assistant.api import pages
 from assistant.api.deps import open_deps
 from assistant.api.routes import router
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# Pages served from this machine (any port) may always call the API; other origins via settings.cors_origins.
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
 # Vietnamese for the pydantic error types a client is likely to hit.
 _VI_REASONS = {
@@ -36,6 +38,9 @@ _VI_REASONS = {
     "json_invalid": "không phải JSON hợp lệ",
     "model_attributes_type": "phải là một đối tượng JSON",
     "dict_type": "phải là một đối tượng JSON",
+    "string_too_short": "đang để trống hoặc quá ngắn",
+    "string_too_long": "quá dài",
+    "too_long": "có quá nhiều phần tử",
 }
 
 
@@ -58,11 +63,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Readable before the lifespan runs too (e.g. a request handled without it in a test).
     app.state.settings, app.state.deps, app.state.deps_error = settings, None, None
+    # No I/O here: the file is created on the first feedback, so a read-only deployment starts.
+    app.state.feedback = FeedbackStore(settings.feedback_path())
     app.add_exception_handler(AssistantError, _assistant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_origin_regex=LOCAL_ORIGINS,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+    )
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
-    app.add_api_route("/", _index_page, methods=["GET"], include_in_schema=False)
+    app.include_router(pages.router)
     return app
 
 
@@ -70,7 +83,7 @@ async def _assistant_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssistantError)
     if exc.status >= 500:
         logger.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status, exc.message_en)
-    return JSONResponse(status_code=exc.status, content=exc.to_dict())
+    return JSONResponse(status_code=exc.status, content=exc.to_dict(), headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,15 +113,3 @@ def _field_name(loc: tuple | list) -> str:
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
-
-
-async def _index_page() -> HTMLResponse:
-    html = await anyio.Path(WEB_DIR / "index.html").read_text(encoding="utf-8")
-    return HTMLResponse(html, headers={"Content-Security-Policy": _CSP})
-
-
-# Inline script/style are allowed (the page is self-contained); nothing may load from elsewhere.
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)

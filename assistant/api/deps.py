@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
 
 from assistant.config import Settings
-from assistant.errors import AssistantError, IndexMissingError
+from assistant.errors import AssistantError, ForbiddenError, IndexMissingError, UnauthorizedError
+from assistant.feedback import FeedbackStore
 from assistant.index import manifest_path
 from assistant.service import Deps, load_deps
 
@@ -58,5 +61,43 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_feedback_store(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
+def require_admin(request: Request) -> None:
+    """With ASSISTANT_ADMIN_TOKEN: `Authorization: Bearer <token>` (401 otherwise); without: loopback only (403)."""
+    token = request.app.state.settings.admin_token
+    if token is not None:
+        expected = token.get_secret_value().encode()
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected):
+            raise UnauthorizedError(
+                "Missing or wrong admin token: send `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`.",
+                "Thiếu hoặc sai mã quản trị — hãy gửi tiêu đề `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`.",
+            )
+        return
+    host = request.client.host if request.client else ""
+    if not _is_loopback(host):
+        raise ForbiddenError(
+            f"Only this machine may read feedback while ASSISTANT_ADMIN_TOKEN is unset (request from {host}): "
+            "set ASSISTANT_ADMIN_TOKEN on the server and send `Authorization: Bearer <token>`.",
+            "Chỉ máy chủ này mới được xem góp ý khi chưa đặt ASSISTANT_ADMIN_TOKEN — hãy đặt biến "
+            "ASSISTANT_ADMIN_TOKEN trên máy chủ và gửi `Authorization: Bearer <mã>`.",
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name (e.g. "testclient"), not an address: not trusted
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 DepsDep = Annotated[Deps, Depends(get_deps)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
+AdminDep = Annotated[None, Depends(require_admin)]

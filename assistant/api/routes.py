@@ -2,33 +2,63 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.responses import StreamingResponse
 
-from assistant import service
-from assistant.api.deps import DepsDep, SettingsDep, current_deps
+from assistant import service, streaming
+from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, SettingsDep, current_deps
 from assistant.api.schemas import (
     ChatRequest,
     ChatResponse,
+    ChatStreamFinal,
     DocumentDetail,
     DocumentList,
     DocumentSummary,
     ErrorBody,
+    FeedbackCreated,
+    FeedbackItem,
+    FeedbackList,
+    FeedbackRequest,
     Health,
     PassageModel,
     SearchResponse,
 )
-from assistant.errors import IndexMissingError
+from assistant.errors import AssistantError, IndexMissingError
+from assistant.feedback import FeedbackEntry
+
+logger = logging.getLogger(__name__)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown document"},
     422: {"model": ErrorBody, "description": "Invalid request (message in Vietnamese and English)"},
     503: {"model": ErrorBody, "description": "No index yet: run `assistant ingest`"},
 }
+STREAM_DOC = {
+    "description": "Server-sent events: `delta` {text} (several; they concatenate to the answer), then `final` "
+    "(the /api/chat response plus `degraded`), or `error` {error, message, message_en} if answering fails "
+    "after the stream started.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is set and the bearer token is missing or wrong"},
+    403: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is unset and the client is not this machine"},
+    422: ERRORS[422],
+}
 
 router = APIRouter()
+
+
+class EventStreamResponse(StreamingResponse):
+    """Server-sent events (named here so OpenAPI shows text/event-stream)."""
+
+    media_type = "text/event-stream"
 
 
 @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS, tags=["assistant"])
@@ -43,6 +73,84 @@ async def chat(body: ChatRequest, deps: DepsDep) -> ChatResponse:
         body.k,
     )
     return ChatResponse.model_validate(answer.to_dict())
+
+
+@router.post(
+    "/api/chat/stream",
+    response_class=EventStreamResponse,
+    responses={200: STREAM_DOC, **ERRORS},
+    tags=["assistant"],
+)
+async def chat_stream(body: ChatRequest, deps: DepsDep) -> EventStreamResponse:
+    """The answer of /api/chat as server-sent events; bad input and a missing index fail before streaming."""
+    filters = body.filters.to_domain() if body.filters else None
+    history = [turn.model_dump() for turn in body.history]
+    events = streaming.chat_events(deps, body.question, history, filters, body.k)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return EventStreamResponse(_server_sent(events), headers=headers)
+
+
+async def _server_sent(events: Iterator[streaming.StreamEvent]) -> AsyncIterator[bytes]:
+    """Each event as SSE, produced in a worker thread; a failure after the start becomes an `error` event."""
+    try:
+        async for event in iterate_in_threadpool(events):
+            data = event.data
+            if event.event == "final":  # exactly the /api/chat shape
+                data = ChatStreamFinal.model_validate(data).model_dump(mode="json")
+            yield _sse(event.event, data)
+    except AssistantError as exc:
+        logger.warning("stream failed after start: %s", exc.message_en)
+        yield _sse("error", exc.to_dict())
+    except Exception:  # the status line is sent already: the client can only learn of it in the stream
+        logger.exception("stream failed after start")
+        internal = AssistantError(
+            "Internal error while answering; details are in the server log. Try again.",
+            "Lỗi nội bộ khi trả lời — vui lòng thử lại; chi tiết có trong nhật ký máy chủ.",
+        )
+        yield _sse("error", internal.to_dict())
+
+
+def _sse(event: str, data: dict[str, Any]) -> bytes:
+    # json.dumps escapes newlines, so the data is one `data:` line
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+@router.post("/api/feedback", status_code=201, response_model=FeedbackCreated, responses=ERRORS, tags=["feedback"])
+async def add_feedback(body: FeedbackRequest, settings: SettingsDep, store: FeedbackDep) -> FeedbackCreated:
+    """Record a thumbs up/down (and an optional comment) on an answer."""
+    _check_question_length(body.question, settings.max_question_chars)
+    entry = FeedbackEntry(
+        rating=body.rating,
+        question=body.question,
+        answer=body.answer,
+        comment=body.comment,
+        sources=[source.model_dump() for source in body.sources],
+        mode=body.mode,
+        history=[turn.model_dump() for turn in body.history],
+    )
+    feedback_id = await run_in_threadpool(store.add, entry)
+    return FeedbackCreated(id=feedback_id, created=entry.created)
+
+
+@router.get("/api/feedback", response_model=FeedbackList, responses=ADMIN_ERRORS, tags=["feedback"])
+async def list_feedback(
+    _: AdminDep,
+    store: FeedbackDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> FeedbackList:
+    """Feedback, newest first (admins: bearer ASSISTANT_ADMIN_TOKEN, or this machine when it is unset)."""
+    items = await run_in_threadpool(store.list, limit, offset)
+    total = await run_in_threadpool(store.count)
+    return FeedbackList(items=[FeedbackItem.model_validate(item) for item in items], total=total)
+
+
+def _check_question_length(question: str, limit: int) -> None:
+    """The settings' limit, reported like any other validation error (the schema cannot know it)."""
+    if len(question) > limit:
+        msg = f"String should have at most {limit} characters"
+        error = {"loc": ("body", "question"), "type": "string_too_long", "msg": msg, "input": question}
+        raise RequestValidationError([error])
 
 
 @router.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["assistant"])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.types import Filters
 
@@ -60,6 +60,12 @@ class ChatResponse(BaseModel):
     standalone_question: str | None = None
 
 
+class ChatStreamFinal(ChatResponse):
+    """The `final` event of POST /api/chat/stream: what /api/chat returns, plus `degraded`."""
+
+    degraded: bool = Field(default=False, description="true when a fallback wrote the answer (e.g. the LLM failed)")
+
+
 class SearchResponse(BaseModel):
     query: str
     results: list[PassageModel]
@@ -92,6 +98,55 @@ class Health(BaseModel):
     embedder: str | None = None
     index_dir: str
     message: str | None = Field(default=None, description="what to do when status is not ok")
+
+
+class FeedbackSource(BaseModel):
+    """A cited source as the widget shows it; other passage fields are accepted and dropped."""
+
+    n: int
+    doc_id: str = Field(max_length=500)
+    chunk_id: str = Field(default="", max_length=500)
+    title: str = Field(default="", max_length=1000)
+
+
+class FeedbackTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20000)
+
+
+class FeedbackRequest(BaseModel):
+    # The question's upper bound is settings.max_question_chars, checked in the route.
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"]
+    )
+    answer: str = Field(default="", max_length=20000)
+    rating: Literal["up", "down"]
+    comment: str = Field(default="", max_length=2000)
+    sources: list[FeedbackSource] = Field(default_factory=list, max_length=50)
+    mode: str | None = Field(default=None, max_length=50)
+    history: list[FeedbackTurn] = Field(default_factory=list, max_length=20)
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+    created: str = Field(description="UTC, ISO 8601")
+
+
+class FeedbackItem(BaseModel):
+    id: int
+    created: str
+    rating: Literal["up", "down"]
+    comment: str
+    question: str
+    answer: str
+    sources: list[FeedbackSource]
+    mode: str | None
+    history: list[FeedbackTurn]
+
+
+class FeedbackList(BaseModel):
+    items: list[FeedbackItem]
+    total: int
 
 
 class ErrorBody(BaseModel):

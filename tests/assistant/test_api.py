@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -127,9 +128,15 @@ def test_pages_docs_and_index_served(api: httpx.Client) -> None:
     assert api.get("/docs").status_code == 200
     page = api.get("/")
     assert page.status_code == 200 and "Trợ lý Nghị quyết" in page.text
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
-        assert sink not in page.text  # server text goes in with textContent only: no <script> can run
-    assert "http://" not in page.text and "https://" not in page.text  # self-contained: no CDN
+    assert "script-src 'self';" in page.headers["content-security-policy"]  # no inline script runs
+    scripts = [page.text]
+    widget = api.get("/widget.js")
+    if widget.status_code == 200:  # the widget's script, once assistant/web/widget.js is there
+        scripts.append(widget.text)
+    for text, sink in itertools.product(scripts, ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write")):
+        assert sink not in text  # server text goes in with textContent only: no <script> can run
+    own = page.text.replace(str(api.base_url).rstrip("/"), "")  # {{API_BASE}} is this server
+    assert "http://" not in own and "https://" not in own  # self-contained: no CDN
 
 
 def test_app_empty_index_starts_and_answers_503(tmp_path: Path) -> None:

@@ -1,0 +1,58 @@
+"""The chat page, the embedding demo and the widget script, served from assistant/web/."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from assistant.errors import NotFoundError
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+# Scripts and fetches from this server only (the page's script is /widget.js: nothing inline runs).
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+API_BASE = "{{API_BASE}}"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def index_page(request: Request) -> HTMLResponse:
+    return await _page(request, "index.html")
+
+
+@router.get("/embed-demo")
+async def embed_demo_page(request: Request) -> HTMLResponse:
+    return await _page(request, "embed-demo.html")
+
+
+@router.get("/widget.js")
+async def widget_script() -> Response:
+    script = await _read("widget.js")
+    headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
+    return Response(script, media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+async def _page(request: Request, name: str) -> HTMLResponse:
+    """The page with {{API_BASE}} replaced by this server's base URL (HTML-escaped), under the CSP."""
+    base = html.escape(str(request.base_url).rstrip("/"), quote=True)
+    page = (await _read(name)).replace(API_BASE, base)
+    return HTMLResponse(page, headers={"Content-Security-Policy": CSP})
+
+
+async def _read(name: str) -> str:
+    path = WEB_DIR / name
+    try:
+        return await anyio.Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(
+            f"{path} is missing: reinstall the package (`pip install -e .`) or restore assistant/web/.",
+            f"Thiếu tệp giao diện {name} — hãy cài lại gói hoặc khôi phục thư mục assistant/web/.",
+        ) from None

@@ -1,0 +1,135 @@
+"""What the embeddable widget needs from the server: /widget.js, the pages with {{API_BASE}} and a CSP, CORS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from assistant.api import pages
+from assistant.api.app import create_app
+from tests.conftest import make_settings
+
+PORTAL = "https://portal.example.gov.vn"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+PAGE = '<!doctype html><title>Trợ lý</title><script src="{{API_BASE}}/widget.js" data-api="{{API_BASE}}"></script>'
+
+
+@pytest.fixture
+def web_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Stand-in pages in a temporary directory (assistant/web/ belongs to the widget's own work)."""
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "widget.js").write_text('"use strict";\n// Trợ lý Nghị quyết\n', encoding="utf-8")
+    (web / "index.html").write_text(PAGE, encoding="utf-8")
+    (web / "embed-demo.html").write_text(PAGE.replace("Trợ lý", "Nhúng thử"), encoding="utf-8")
+    monkeypatch.setattr(pages, "WEB_DIR", web)
+    return web
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(make_settings(tmp_path / "index", cors_origins=[PORTAL + "/"]))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_widget_js_served_as_utf8_javascript_cached(web_dir: Path, client: TestClient) -> None:
+    response = client.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/javascript; charset=utf-8"
+    assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.text == (web_dir / "widget.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "title"), [("/", "Trợ lý"), ("/embed-demo", "Nhúng thử")])
+def test_pages_api_base_replaced_under_csp(web_dir: Path, client: TestClient, path: str, title: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-security-policy"] == CSP
+    assert "{{API_BASE}}" not in response.text and title in response.text
+    assert 'src="http://testserver/widget.js" data-api="http://testserver"' in response.text
+
+
+def test_pages_api_base_behind_prefix_has_no_trailing_slash(web_dir: Path, tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path / "index"))
+    with TestClient(app, base_url="https://tro-ly.example.gov.vn", root_path="/hoi-dap") as client:
+        assert 'data-api="https://tro-ly.example.gov.vn/hoi-dap"' in client.get("/").text
+
+
+def test_pages_hostile_host_header_not_injected(web_dir: Path, client: TestClient) -> None:
+    page = client.get("/", headers={"Host": 'x"><img src=y onerror=alert(1)>'}).text
+    assert "<img" not in page and 'data-api="http://testserver"' in page
+
+
+def test_pages_api_base_html_escaped(web_dir: Path, tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path / "index")), root_path='/a"><b>&') as client:
+        page = client.get("/").text
+    assert "<b>" not in page and 'data-api="http://testserver/a&quot;&gt;&lt;b&gt;&amp;"' in page
+
+
+def test_pages_missing_file_404_vi_en(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: TestClient) -> None:
+    monkeypatch.setattr(pages, "WEB_DIR", tmp_path / "empty")
+    for path in ("/widget.js", "/embed-demo"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json()["error"] == "not_found"
+        assert "assistant/web" in response.json()["message"] and "assistant/web" in response.json()["message_en"]
+
+
+def test_index_page_real_file_under_csp(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and "Trợ lý Nghị quyết" in response.text
+    assert response.headers["content-security-policy"] == CSP and "{{API_BASE}}" not in response.text
+
+
+def preflight(client: TestClient, origin: str, path: str = "/api/chat/stream") -> dict[str, str]:
+    headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    return dict(client.options(path, headers=headers).headers)
+
+
+@pytest.mark.parametrize("origin", [PORTAL, "http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000"])
+def test_cors_preflight_allowed_origin_gets_header(client: TestClient, origin: str) -> None:
+    headers = preflight(client, origin)
+    assert headers["access-control-allow-origin"] == origin
+    assert set(headers["access-control-allow-methods"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    assert "content-type" in headers["access-control-allow-headers"].lower()
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "https://portal.example.gov.vn.evil.example", "http://localhost.evil.example"]
+)
+def test_cors_preflight_other_origin_no_header(client: TestClient, origin: str) -> None:
+    assert "access-control-allow-origin" not in preflight(client, origin)
+
+
+def test_cors_simple_request_allowed_origin_header_on_response(client: TestClient) -> None:
+    body = {"question": "Câu hỏi?", "answer": "", "rating": "up"}
+    response = client.post("/api/feedback", json=body, headers={"Origin": PORTAL})
+    assert response.status_code == 201 and response.headers["access-control-allow-origin"] == PORTAL
+    evil = client.post("/api/feedback", json=body, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in evil.headers
+
+
+def test_cors_origins_from_env_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.config import Settings
+
+    monkeypatch.setenv("ASSISTANT_CORS_ORIGINS", f'["{PORTAL}", "http://intranet.local:8080/"]')
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.cors_origins == [PORTAL, "http://intranet.local:8080"]
+
+
+@pytest.mark.parametrize("origin", ["portal.example.gov.vn", "https://portal.example.gov.vn/hoi-dap", "ftp://x"])
+def test_cors_origins_not_an_origin_rejected(tmp_path: Path, origin: str) -> None:
+    with pytest.raises(ValidationError, match="not an origin"):
+        make_settings(tmp_path, cors_origins=[origin])
