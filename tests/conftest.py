@@ -61,12 +61,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(cmd: list[str], health_url: str, log: Path, timeout: float = 120.0) -> Iterator[subprocess.Popen]:
-    """Start a server subprocess (output to `log`), wait until `health_url` says status ok, stop it after."""
+def running_server(
+    cmd: list[str], health_url: str, log: Path, timeout: float = 120.0, ready: str = "ok"
+) -> Iterator[subprocess.Popen]:
+    """Start a server subprocess (output to `log`), wait until `health_url` says status `ready`, stop it after."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=log.parent, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(health_url, proc, log, timeout)
+        _wait_healthy(health_url, proc, log, timeout, ready)
         yield proc
     finally:
         proc.terminate()
@@ -88,13 +90,13 @@ def live_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) ->
         yield base
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float, ready: str = "ok") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(url, timeout=2).json().get("status") == "ok":
+            if httpx.get(url, timeout=2).json().get("status") == ready:
                 return
         except httpx.HTTPError:
             pass

@@ -181,6 +181,20 @@ def test_server_down_says_so_in_vietnamese(page, live_server: str) -> None:
     assert error.get_attribute("role") == "alert"
 
 
+def test_empty_index_tells_the_user_in_vietnamese(page, tmp_path: Path) -> None:
+    port = free_port()
+    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--index", str(tmp_path / "no-index-yet")]
+    with running_server(cmd, f"http://127.0.0.1:{port}/healthz", tmp_path / "server.log", ready="no_index"):
+        open_widget(page, f"http://127.0.0.1:{port}")
+        box = page.locator("textarea.input")
+        box.fill(QUESTION)
+        box.press("Enter")
+        error = page.locator(".msg.error")
+        error.wait_for(timeout=30_000)
+        assert "Chưa có tài liệu nào được nạp" in error.inner_text()
+
+
 # -- a document that carries markup must never run in the widget -------------------------------------------
 
 XSS_DOCUMENT = (
