@@ -11,17 +11,11 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 
+# The answer-reading helpers live in the assistant, which checks LLM answers by the same rules; eval.runner and
+# the tests keep reaching them here.
+from assistant.citations import MARKER, answer_sentences, numbers_in, numbers_missing, strip_markers
+from assistant.citations import markers as markers
 from assistant.vntext import nfc
-
-_MARKER = re.compile(r"\[(\d+)\]")
-# Numbers and dates as written in Vietnamese text: 57, 1.250, 3,5, 22/12/2024, 19-6-2025, 57-NQ/TW's "57".
-_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
-# A sentence ends at ., !, ? or … before a capital letter or a digit (a list after ":" or ";" stays in its
-# sentence), or at a line break; a list label ("1.", "IV.", "a)") opens a sentence rather than ending one.
-_STOP = re.compile(r"(?<=[.!?…])\s+|\n+")
-_LIST_LABEL = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,5}|[a-zđ])[.)]")
-# Markers written after the full stop ("Câu một. [1]", "Câu một.[1][2]") belong to the sentence they follow.
-_MARKERS_AFTER_STOP = re.compile(r"([.!?…])((?:[ \t]*\[\d+\])+)")
 
 
 def squash(text: str) -> str:
@@ -60,24 +54,10 @@ def ndcg_at(item_ranks: Sequence[int | None], k: int = 10) -> float:
 # -- answers --------------------------------------------------------------------------------------------------
 
 
-def strip_markers(answer: str) -> str:
-    return re.sub(r"\s*\[\d+\]", "", answer).strip()
-
-
-def markers(answer: str) -> list[int]:
-    """The [n] markers of an answer, in order of appearance (repeats kept)."""
-    return [int(n) for n in _MARKER.findall(answer)]
-
-
 def facts_found(answer: str, facts: list[list[str]]) -> list[bool]:
     """For each key fact: does any accepted spelling appear in the answer?"""
     text = squash(answer)
     return [any(squash(alt) in text for alt in alternatives) for alternatives in facts]
-
-
-def numbers_in(text: str) -> list[str]:
-    """Numbers and dates in a text, [n] markers excluded, trailing separators dropped."""
-    return [m.group(0).rstrip(".,") for m in _NUMBER.finditer(_MARKER.sub(" ", nfc(text)))]
 
 
 def numeric_fidelity(answer: str, cited_texts: Iterable[str]) -> float | None:
@@ -85,38 +65,7 @@ def numeric_fidelity(answer: str, cited_texts: Iterable[str]) -> float | None:
     found = numbers_in(answer)
     if not found:
         return None
-    cited = " ".join(nfc(t) for t in cited_texts)
-    pool = set(numbers_in(cited))
-    # A year or a day taken out of a date or a range ("năm 2024" from "22/12/2024", "2025" from "2025-2030")
-    # stands in the passage; a part of 1.150 split at "." or "," is another number and does not.
-    pool |= {part for n in list(pool) for part in re.split(r"[/-]", n)}
-    digits = {_digits_only(n) for n in pool}
-    ok = sum(1 for n in found if n in pool or _digits_only(n) in digits)
-    return ok / len(found)
-
-
-def _digits_only(number: str) -> str:
-    """22/12/2024 and 22-12-2024 are the same date; 1.250 and 1,250 the same number."""
-    return re.sub(r"\D", "-", number)
-
-
-def answer_sentences(answer: str) -> list[str]:
-    """Sentences of an answer (split after ., !, ? or … before a capital, or at a newline), empty ones dropped.
-
-    Markers placed after the stop are moved before it ("Câu một. [1] Câu hai." gives "Câu một [1]." and
-    "Câu hai."), so "…sentence [1]." and "…sentence. [1]" both cite the sentence they close.
-    """
-    answer = _MARKERS_AFTER_STOP.sub(lambda m: " " + re.sub(r"\s+", "", m.group(2)) + m.group(1), answer)
-    parts, start = [], 0
-    for stop in _STOP.finditer(answer):
-        following = answer[stop.end() :].lstrip("\"'“‘([")
-        if _LIST_LABEL.fullmatch(answer[start : stop.start()].strip()):
-            continue  # "1. Người nào …", "IV. Nhiệm vụ …": a list label opens the sentence, it is not one
-        if "\n" in stop.group(0) or (following[:1].isupper() or following[:1].isdigit()):
-            parts.append(answer[start : stop.start()].strip())
-            start = stop.end()
-    parts.append(answer[start:].strip())
-    return [p for p in parts if p and not _MARKER.fullmatch(p) and re.search(r"\w", strip_markers(p))]
+    return (len(found) - len(numbers_missing(found, cited_texts))) / len(found)
 
 
 def citation_coverage(answer: str) -> float | None:
@@ -124,7 +73,7 @@ def citation_coverage(answer: str) -> float | None:
     sentences = answer_sentences(answer)
     if not sentences:
         return None
-    return sum(1 for s in sentences if _MARKER.search(s)) / len(sentences)
+    return sum(1 for s in sentences if MARKER.search(s)) / len(sentences)
 
 
 def citation_precision(cited: Sequence[int], supporting: set[int]) -> float | None:
