@@ -110,17 +110,35 @@ def ask(
     as_json: JsonOpt = False,
     index: IndexOpt = None,
     k: KOpt = None,
+    stream: Annotated[bool, typer.Option("--stream", help="print the answer as the LLM writes it")] = False,
 ) -> None:
     """Answer a question with numbered sources."""
-    from assistant.service import chat, load_deps
+    from assistant import service
+    from assistant.types import Answer
 
     settings = _settings(index)
     with _domain_errors():
-        answer = chat(load_deps(settings), question, k=k)
+        deps = service.load_deps(settings)
+        answer, streamed = None, ""
+        for item in service.answer_events(deps, question, k=k, stream=stream and not as_json):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                streamed += item
+                typer.echo(item, nl=False)
+    assert answer is not None
     if as_json:
         _print_json(answer.to_dict())
         return
-    typer.echo(answer.answer + ("\n\nNguồn:" if answer.sources else ""))
+    if not streamed:
+        typer.echo(answer.answer)
+    elif streamed == answer.answer:
+        typer.echo()
+    else:  # the checks repaired, renumbered or replaced what was streamed: the checked answer is the one
+        typer.echo(f"\n\nCâu trả lời sau khi kiểm tra:\n{answer.answer}")
+    if answer.note:
+        typer.echo(f"\n({answer.note})")
+    typer.echo("\nNguồn:" if answer.sources else "", nl=bool(answer.sources))
     _print_passages([p.to_dict() for p in answer.sources])
 
 

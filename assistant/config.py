@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     # Evidence below this strength makes the extractive answerer refuse.
     refuse_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
 
+    # An OpenAI-compatible chat model (OpenAI, vLLM, llama.cpp's llama-server, Ollama…): with no model name
+    # the answers stay extractive. Base URL and key fall back to the openai client's OPENAI_BASE_URL /
+    # OPENAI_API_KEY. docs/LLM.md tells how to point it at each server.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=30.0, gt=0, le=600, description="seconds for a whole answer")
+    llm_max_tokens: int = Field(default=700, ge=16, le=8192)
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+
     host: str = "127.0.0.1"
     port: int = 8000
     max_question_chars: int = 2000

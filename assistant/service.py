@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from assistant.index import IndexReader
 from assistant.types import Answer, Filters, Passage
 
 if TYPE_CHECKING:
+    from assistant.llm import ChatModel
     from assistant.retrieval import Retriever
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class Deps:
     settings: Settings
     embedder: Embedder
     index: IndexReader
+    chat_model: ChatModel | None = None  # None: extractive answers
     retriever: Retriever = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,8 +51,11 @@ class Deps:
 
 def load_deps(settings: Settings, index_dir: Path | None = None) -> Deps:
     """Open the index and the embedder named by the settings."""
+    from assistant.llm import build_chat_model
+
     index = IndexReader(index_dir or settings.index_dir)
-    return Deps(settings=settings, embedder=build_embedder(settings), index=index)
+    embedder = build_embedder(settings)
+    return Deps(settings=settings, embedder=embedder, index=index, chat_model=build_chat_model(settings))
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -128,26 +134,67 @@ def chat(
     filters: Filters | None = None,
     k: int | None = None,
 ) -> Answer:
-    """Answer a question with numbered, cited sources (extractive mode)."""
+    """Answer a question with numbered, cited sources (by the LLM when one is configured, else extractively)."""
+    answer = None
+    for item in answer_events(deps, question, history, filters, k, stream=False):
+        if isinstance(item, Answer):
+            answer = item
+    assert answer is not None
+    return answer
+
+
+def answer_events(
+    deps: Deps,
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    filters: Filters | None = None,
+    k: int | None = None,
+    stream: bool = True,
+) -> Iterator[str | Answer]:
+    """Text deltas as the LLM writes them (when `stream`), then the checked Answer.
+
+    Validation happens before the first item, so bad input raises before anything is streamed.
+    """
+    text = validate_question(question, deps.settings)
+    filters = validate_filters(filters, deps)
+    return _answer_events(deps, text, history, filters, k, stream)
+
+
+def _answer_events(
+    deps: Deps, text: str, history: list[dict[str, str]] | None, filters: Filters | None, k: int | None, stream: bool
+) -> Iterator[str | Answer]:
     from assistant.answer import extractive_answer
     from assistant.query import understand
 
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    text = validate_question(question, deps.settings)
-    filters = validate_filters(filters, deps)
-    understood = understand(text, history)
+    if deps.chat_model is not None and history:
+        from assistant.generate import rewrite_question
+
+        rewritten = rewrite_question(deps, text, history)  # None when the model fails: carry context ourselves
+        understood = understand(rewritten) if rewritten else understand(text, history)
+    else:
+        understood = understand(text, history)
     t1 = time.perf_counter()
     passages = deps.retriever.search(understood, k or deps.settings.top_k, filters)
     t2 = time.perf_counter()
-    answer = extractive_answer(understood, passages, deps.index, deps.settings.refuse_threshold)
+    answer: Answer | None = None
+    if deps.chat_model is None:
+        answer = extractive_answer(understood, passages, deps.index, deps.settings.refuse_threshold)
+    else:
+        from assistant.generate import generate
+
+        for item in generate(deps, understood, passages, history, stream):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
+    assert answer is not None
     t3 = time.perf_counter()
-    timings.update(understand=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, answer=(t3 - t2) * 1e3)
-    timings["total"] = (t3 - t0) * 1e3
-    answer.timings_ms = {key: round(value, 2) for key, value in timings.items()}
+    timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
+    answer.timings_ms = {key: round(value * 1e3, 2) for key, value in timings.items()}
     if understood.text != text:
         answer.standalone_question = understood.text
-    return answer
+    yield answer
 
 
 def get_document(deps: Deps, doc_id: str) -> dict[str, object]:

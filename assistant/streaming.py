@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from assistant import service
 from assistant.service import Deps
-from assistant.types import Filters
+from assistant.types import Answer, Filters
 
 WORDS_PER_DELTA = 4
 
@@ -38,18 +38,30 @@ def chat_events(
     k: int | None = None,
 ) -> Iterator[StreamEvent]:
     """Validate now (bad input raises before anything is streamed), then the events of the answer."""
-    service.validate_question(question, deps.settings)
-    service.validate_filters(filters, deps)
-    return _extractive_events(deps, question, history, filters, k)
+    return _events(service.answer_events(deps, question, history, filters, k, stream=True))
 
 
-def _extractive_events(
-    deps: Deps, question: str, history: list[dict[str, str]] | None, filters: Filters | None, k: int | None
-) -> Iterator[StreamEvent]:
-    answer = service.chat(deps, question, history, filters, k)
-    for piece in split_words(answer.answer):
-        yield StreamEvent("delta", {"text": piece})
-    yield StreamEvent("final", {**answer.to_dict(), "degraded": False})
+def _events(items: Iterator[str | Answer]) -> Iterator[StreamEvent]:
+    """An LLM's deltas as they come; an extractive answer (no deltas) cut into pieces of a few words.
+
+    The `final` event is authoritative: when a check replaced or renumbered an LLM answer, its text differs
+    from the streamed deltas and the client shows the final one.
+    """
+    streamed = False
+    try:
+        for item in items:
+            if isinstance(item, str):
+                streamed = True
+                yield StreamEvent("delta", {"text": item})
+                continue
+            if not streamed:
+                for piece in split_words(item.answer):
+                    yield StreamEvent("delta", {"text": piece})
+            yield StreamEvent("final", item.to_dict())
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # a client that went away: stop the model's stream (closes the upstream request)
 
 
 def split_words(text: str, words: int = WORDS_PER_DELTA) -> list[str]:

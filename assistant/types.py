@@ -79,6 +79,9 @@ class Answer:
     mode: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
+    degraded: bool = False  # an LLM was configured but failed: a fallback wrote this answer
+    warnings: list[str] = field(default_factory=list)  # what the checks repaired or why they replaced the answer
+    note: str | None = None  # for the user, Vietnamese (e.g. "Mô hình ngôn ngữ không phản hồi…")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

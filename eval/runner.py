@@ -75,12 +75,12 @@ def evaluate_question(
 ) -> Record:
     """Ask one question the way /api/chat does (understand → retrieve → answer) and score every stage."""
     t0 = time.perf_counter()
-    query = understand(item["question"], item.get("history"))
+    query = _understand(deps, item, mode)
     t1 = time.perf_counter()
     ranked = deps.retriever.rank(query, None, method, deps.settings.fusion)
     passages = deps.retriever.select(ranked, max(RETRIEVE_K, deps.settings.top_k))
     t2 = time.perf_counter()
-    answer = _answer(deps, query, passages[: deps.settings.top_k], mode)
+    answer = _answer(deps, query, passages[: deps.settings.top_k], mode, item.get("history"))
     t3 = time.perf_counter()
     timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
     if eval_set.rank_unit == "document":
@@ -91,10 +91,29 @@ def evaluate_question(
     return _record(item, eval_set, method, passages, gold_ranks, per_item, answer, timings)
 
 
-def _answer(deps: Deps, query: Query, passages: list[Passage], mode: Mode) -> Answer:
-    from assistant.answer import extractive_answer
+def _understand(deps: Deps, item: dict, mode: Mode) -> Query:
+    """As the service does: in LLM mode a follow-up is rewritten by the model first."""
+    history = item.get("history")
+    if mode == "llm" and deps.chat_model is not None and history:
+        from assistant.generate import rewrite_question
 
-    return extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+        rewritten = rewrite_question(deps, item["question"], history)
+        if rewritten:
+            return understand(rewritten)
+    return understand(item["question"], history)
+
+
+def _answer(deps: Deps, query: Query, passages: list[Passage], mode: Mode, history: list | None = None) -> Answer:
+    """The answer as /api/chat writes it: extractive, or the LLM's, checked, with its fallbacks."""
+    if mode == "extractive" or deps.chat_model is None:
+        from assistant.answer import extractive_answer
+
+        return extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+    from assistant.generate import generate
+
+    *_, answer = generate(deps, query, passages, history, stream=False)
+    assert isinstance(answer, Answer)
+    return answer
 
 
 def _record(
@@ -199,7 +218,10 @@ def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lamb
         bar.close()
     log(f"index: {summary.documents} documents, {summary.chunks} chunks ({summary.chunks_embedded} embedded now)")
     run_settings = settings.model_copy(update={"index_dir": index_dir, "documents_dir": corpus_dir})
-    deps = Deps(settings=run_settings, embedder=embedder, index=IndexReader(index_dir))
+    from assistant.llm import build_chat_model
+
+    chat_model = build_chat_model(settings)
+    deps = Deps(settings=run_settings, embedder=embedder, index=IndexReader(index_dir), chat_model=chat_model)
     deps.retriever.search(understand("khởi động"), 1)  # load the model and the index before anything is timed
     corpus = {
         "path": str(corpus_dir),
@@ -231,14 +253,14 @@ class RunOptions:
     baselines: Sequence[str] = BASELINES
     limit: int | None = None
 
-    def check(self) -> None:
+    def check(self, settings: Settings) -> None:
         unknown = [b for b in self.baselines if b not in BASELINES]
         if unknown:
             raise ValueError(f"unknown baselines {unknown}; known: {', '.join(BASELINES)}")
-        if self.mode == "llm":
+        if self.mode == "llm" and not settings.llm_model:
             raise AssistantError(
-                "LLM answers are not available in this version: run the evaluation with --mode extractive.",
-                "Chế độ trả lời bằng LLM chưa có trong phiên bản này.",
+                "--mode llm needs a chat model: set ASSISTANT_LLM_MODEL (and ASSISTANT_LLM_BASE_URL), see docs/LLM.md.",
+                "Chế độ LLM cần cấu hình mô hình ngôn ngữ (ASSISTANT_LLM_MODEL).",
             )
 
 
@@ -246,7 +268,7 @@ def run(
     settings: Settings, set_name: str, options: RunOptions = RunOptions(), log: Callable[[str], None] = lambda _: None
 ) -> RunResult:
     """Evaluate the product configuration and the baselines on one set (its index built or reused)."""
-    options.check()  # before indexing, which can take minutes
+    options.check(settings)  # before indexing, which can take minutes
     return run_prepared(prepare(settings, set_name, log), options, log)
 
 
@@ -254,7 +276,7 @@ def run_prepared(
     prepared: Prepared, options: RunOptions = RunOptions(), log: Callable[[str], None] = lambda _: None
 ) -> RunResult:
     """Evaluate on an already prepared set: the product's records first, then each baseline's."""
-    options.check()
+    options.check(prepared.deps.settings)
     retrieval, mode, baselines, limit = options.retrieval, options.mode, options.baselines, options.limit
     questions = prepared.questions[:limit] if limit else prepared.questions
     configs = [retrieval] + [b for b in baselines if b != retrieval]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 
@@ -27,6 +29,7 @@ from assistant.api.schemas import (
     FeedbackList,
     FeedbackRequest,
     Health,
+    LLMHealth,
     PassageModel,
     SearchResponse,
 )
@@ -108,6 +111,11 @@ async def _server_sent(events: Iterator[streaming.StreamEvent]) -> AsyncIterator
             "Lỗi nội bộ khi trả lời — vui lòng thử lại; chi tiết có trong nhật ký máy chủ.",
         )
         yield _sse("error", internal.to_dict())
+    finally:  # also when the client disconnects: stop generating and close the model's stream
+        close = getattr(events, "close", None)
+        if close is not None:
+            with contextlib.suppress(ValueError):  # still running in its worker thread: it stops at its next delta
+                close()
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
@@ -199,4 +207,21 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
         chunks=len(deps.index.chunks),
         embedder=deps.embedder.name,
         index_dir=index_dir,
+        mode="llm" if deps.chat_model is not None else "extractive",
+        llm=await run_in_threadpool(_llm_health, deps.chat_model) if deps.chat_model is not None else None,
     )
+
+
+_PROBES: dict[int, tuple[float, str | None]] = {}
+PROBE_SECONDS = 30.0
+
+
+def _llm_health(model: Any) -> LLMHealth:
+    """Whether the chat model's endpoint answers, probed at most every PROBE_SECONDS per model."""
+    checked, error = _PROBES.get(id(model), (0.0, None))
+    if time.monotonic() - checked > PROBE_SECONDS:
+        probe = getattr(model, "probe", None)
+        error = probe() if probe is not None else None
+        _PROBES[id(model)] = (time.monotonic(), error)
+    name, base_url = getattr(model, "model", model.name), getattr(model, "base_url", "")
+    return LLMHealth(model=name, base_url=base_url, ok=error is None, error=error)

@@ -58,12 +58,13 @@ class ChatResponse(BaseModel):
     mode: str = Field(description='"extractive" or "llm"')
     timings_ms: dict[str, float] = Field(default_factory=dict)
     standalone_question: str | None = None
+    degraded: bool = Field(default=False, description="true when a fallback wrote the answer (e.g. the LLM failed)")
+    warnings: list[str] = Field(default_factory=list, description="what the answer checks repaired or replaced")
+    note: str | None = Field(default=None, description="for the user, in Vietnamese: why the answer is extractive")
 
 
 class ChatStreamFinal(ChatResponse):
-    """The `final` event of POST /api/chat/stream: what /api/chat returns, plus `degraded`."""
-
-    degraded: bool = Field(default=False, description="true when a fallback wrote the answer (e.g. the LLM failed)")
+    """The `final` event of POST /api/chat/stream: exactly what /api/chat returns."""
 
 
 class SearchResponse(BaseModel):
@@ -90,9 +91,17 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class LLMHealth(BaseModel):
+    model: str
+    base_url: str
+    ok: bool = Field(description="the endpoint answered a model listing (checked at most every 30 s)")
+    error: str | None = None
+
+
 class Health(BaseModel):
     status: Literal["ok", "no_index", "stale", "error"]
-    mode: str = "extractive"
+    mode: Literal["extractive", "llm"] = "extractive"
+    llm: LLMHealth | None = Field(default=None, description="in LLM mode: whether the model answers")
     documents: int = 0
     chunks: int = 0
     embedder: str | None = None

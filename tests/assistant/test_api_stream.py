@@ -133,6 +133,7 @@ class FakeDeps:
     settings: object
     retriever: FakeRetriever
     index: FakeIndex = field(default_factory=FakeIndex)
+    chat_model: None = None
 
 
 def stream_with(tmp_path: Path, retriever: FakeRetriever, body: dict) -> tuple[int, list[tuple[str, dict]]]:

@@ -122,7 +122,7 @@ def test_eval_run_public_data_missing_says_where_to_put_it(tmp_path: Path) -> No
 
 def test_eval_run_llm_mode_refused_before_indexing(tmp_path: Path) -> None:
     result = run_eval_cli("run", "--mode", "llm", cwd=tmp_path, ASSISTANT_EVAL_CACHE_DIR=str(tmp_path / "c"))
-    assert result.returncode == 1 and "--mode extractive" in result.stderr
+    assert result.returncode == 1 and "ASSISTANT_LLM_MODEL" in result.stderr
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
 
 
