@@ -132,3 +132,21 @@ def test_eval_sets_lists_every_set(tmp_path: Path) -> None:
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == ["documents", "nq57_policy", "alqac", "uit"]
     assert "unavailable: Public data not found" in result.stdout  # the public sets, with data absent
+
+
+@pytest.mark.slow
+def test_eval_run_llm_mode_goes_through_the_model(seeded_cache: Path, tmp_path: Path) -> None:
+    from tests.openai_stub import OpenAIStub, Reply
+
+    with OpenAIStub(default=Reply("Theo tài liệu, nội dung này được nêu tại đoạn trích [1].")) as stub:
+        result = run_eval_cli(
+            "run", "--mode", "llm", "--baselines", "none", "--limit", "4", "--out", tmp_path / "llm",
+            cwd=tmp_path, ASSISTANT_EVAL_CACHE_DIR=str(seeded_cache), ASSISTANT_LLM_BASE_URL=stub.base_url,
+            ASSISTANT_LLM_MODEL="stub-model",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert len(stub.requests) >= 4
+    run = json.loads((tmp_path / "llm" / "run.json").read_text())
+    rows = [json.loads(line) for line in (tmp_path / "llm" / "results.jsonl").read_text().splitlines()]
+    assert run["mode"] == "llm" and len(rows) == 4
+    assert all("đoạn trích [1]" in r["answer"] for r in rows if not r["refused"])
