@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, search, serve, eval.
+"""The `assistant` command: ingest, ask, search, serve, material, eval.
 
 Exit codes: 0 success; 1 a domain error (no index, bad input...: message on stderr); 2 a usage error
 (click's); 3 the index is busy (another `assistant ingest` is writing it: retry later).
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, IndexBusyError
+from assistant.material.types import Audience
 
 EXIT_ERROR, EXIT_BUSY = 1, 3
 
@@ -188,6 +189,42 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
+@app.command()
+def material(
+    topic: Annotated[str, typer.Option("--topic", help='the lesson\'s topic, e.g. "Bình dân học vụ số"')],
+    audience: Annotated[Audience, typer.Option(help="who the lesson is for")] = "can-bo-xa",
+    points: Annotated[int, typer.Option(help="key points wanted (3 to 12)")] = 6,
+    questions: Annotated[int, typer.Option(help="quiz questions wanted (4 to 30)")] = 10,
+    fmt: Annotated[Literal["md", "docx", "json"], typer.Option("--format", help="output format")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="file to write (required for docx)")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Draft trainer material on a topic: key points, Q&A, quiz, glossary, every item cited."""
+    if fmt == "docx" and out is None:
+        raise typer.BadParameter(
+            "DOCX is a binary file: add --out FILE.docx (Hãy thêm --out TỆP.docx).", param_hint="--out"
+        )
+    from assistant import service
+    from assistant.material import render
+    from assistant.material.builder import build_pack
+
+    settings = _settings(index)
+    with _domain_errors():
+        pack = build_pack(service.load_deps(settings), topic, audience=audience, points=points, questions=questions)
+    rendered = render.render_as(pack, fmt)
+    if out is None:
+        assert isinstance(rendered, str)
+        typer.echo(rendered.rstrip("\n"))
+        return
+    try:
+        out.write_bytes(rendered.encode() if isinstance(rendered, str) else rendered)
+    except OSError as exc:
+        typer.echo(f"Error: cannot write {out}: {exc.strerror}\nLỗi: không ghi được tệp {out}.", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    summary = f"{len(pack.key_points)} key points, {len(pack.quiz)} quiz questions, {len(pack.sources)} sources"
+    typer.echo(f"wrote {out} ({summary})", err=True)
+
+
 eval_app = typer.Typer(help="Evaluate on a question set: metrics, reports, comparisons.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -254,6 +291,29 @@ def eval_compare(
     except FileNotFoundError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
+
+
+@eval_app.command("material")
+def eval_material(
+    out: Annotated[Path, typer.Option(help="directory for material.json and material.md")] = Path("runs/material"),
+    index: IndexOpt = None,
+    topics: Annotated[Path | None, typer.Option(help="topics JSON (default: eval/questions/)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build lesson packs for a list of topics and check citations, quiz answers and distractors."""
+    from assistant.service import load_deps
+    from eval import material
+
+    settings = _settings(index)
+    with _domain_errors():
+        chosen = material.load_topics(topics) if topics else None
+        summary, checks = material.run_material(load_deps(settings), chosen)
+    material.write_material(out, summary, checks)
+    typer.echo(f"report: {out / 'material.md'}", err=True)
+    if as_json:
+        _print_json(summary)
+    else:
+        typer.echo(material.report_markdown(summary, checks))
 
 
 @eval_app.command("sets")

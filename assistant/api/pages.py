@@ -1,4 +1,4 @@
-"""The chat page, the embedding demo and the widget script, served from assistant/web/."""
+"""The chat page, the embedding demo, the lesson-drafting page and their scripts, served from assistant/web/."""
 
 from __future__ import annotations
 
@@ -33,9 +33,23 @@ async def embed_demo_page(request: Request) -> HTMLResponse:
     return await _page(request, "embed-demo.html")
 
 
+@router.get("/soan-bai")
+async def lesson_page(request: Request) -> HTMLResponse:
+    return await _page(request, "soan-bai.html")
+
+
 @router.get("/widget.js")
 async def widget_script() -> Response:
-    script = await _read("widget.js")
+    return await _script("widget.js")
+
+
+@router.get("/soan-bai.js")
+async def lesson_script() -> Response:
+    return await _script("soan-bai.js")
+
+
+async def _script(name: str) -> Response:
+    script = await _read(name)
     headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
     return Response(script, media_type="application/javascript; charset=utf-8", headers=headers)
 

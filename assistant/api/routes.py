@@ -8,11 +8,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from assistant import service, streaming
 from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, SettingsDep, current_deps
@@ -30,11 +31,15 @@ from assistant.api.schemas import (
     FeedbackRequest,
     Health,
     LLMHealth,
+    MaterialRequest,
+    MaterialResponse,
     PassageModel,
     SearchResponse,
 )
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.feedback import FeedbackEntry
+from assistant.material import render
+from assistant.material.builder import build_pack
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,21 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is set and the bearer token is missing or wrong"},
     403: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is unset and the client is not this machine"},
     422: ERRORS[422],
+}
+MATERIAL_DOC = {
+    "description": "The lesson pack as JSON; with `?format=md` Markdown, with `?format=docx` a Word document "
+    "(attachment `bai-soan-<topic>.docx`). Every format starts with the note that the draft must be reviewed.",
+    "content": {
+        "text/markdown": {"schema": {"type": "string"}},
+        render.MEDIA_TYPES["docx"]: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+MATERIAL_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": ErrorBody,
+        "description": "Invalid request, or too few documents on the topic (not_enough_documents)",
+    },
+    503: ERRORS[503],
 }
 
 router = APIRouter()
@@ -121,6 +141,29 @@ async def _server_sent(events: Iterator[streaming.StreamEvent]) -> AsyncIterator
 def _sse(event: str, data: dict[str, Any]) -> bytes:
     # json.dumps escapes newlines, so the data is one `data:` line
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+@router.post(
+    "/api/material",
+    response_model=MaterialResponse,
+    responses={200: MATERIAL_DOC, **MATERIAL_ERRORS},
+    tags=["material"],
+)
+async def material(
+    body: MaterialRequest,
+    deps: DepsDep,
+    fmt: Annotated[Literal["json", "md", "docx"], Query(alias="format", description="json, md or docx")] = "json",
+) -> MaterialResponse | Response:
+    """Draft trainer material on a topic: key points, Q&A, quiz, glossary and sources, every item cited."""
+    pack = await run_in_threadpool(
+        build_pack, deps, body.topic, audience=body.audience, points=body.points, questions=body.questions
+    )
+    if fmt == "json":
+        return MaterialResponse.model_validate(render.to_data(pack))
+    content = await run_in_threadpool(render.render_as, pack, fmt)
+    ascii_name, name = render.download_names(pack.topic, fmt)
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(content, media_type=render.MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
 @router.post("/api/feedback", status_code=201, response_model=FeedbackCreated, responses=ERRORS, tags=["feedback"])

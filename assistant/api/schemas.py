@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from assistant.material.builder import MAX_TOPIC_CHARS, POINTS_RANGE, QUESTIONS_RANGE
+from assistant.material.types import Audience
 from assistant.types import Filters
 
 
@@ -162,3 +164,73 @@ class ErrorBody(BaseModel):
     error: str
     message: str = Field(description="Vietnamese, says what to fix")
     message_en: str
+
+
+# ---------------------------------------------------------------- lesson packs (POST /api/material)
+
+
+class MaterialRequest(BaseModel):
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TOPIC_CHARS)] = Field(
+        examples=["Phong trào Bình dân học vụ số"]
+    )
+    audience: Audience = Field(
+        default="can-bo-xa", description="cán bộ cấp xã, đảng viên or người dân: sets the wording"
+    )
+    points: int = Field(default=6, ge=POINTS_RANGE[0], le=POINTS_RANGE[1], description="key points wanted")
+    questions: int = Field(
+        default=10, ge=QUESTIONS_RANGE[0], le=QUESTIONS_RANGE[1], description="quiz questions wanted"
+    )
+
+
+class MaterialSource(BaseModel):
+    n: int = Field(description="citation number: [n] in the pack's texts")
+    doc_id: str
+    title: str
+    date: str | None
+    numbers: list[str]
+    source: str = Field(description="path relative to the documents directory")
+    chunk_id: str
+    text: str = Field(description="the cited passage")
+
+
+class MaterialKeyPoint(BaseModel):
+    text: str = Field(description="one or two sentences ending with [n] markers")
+    citations: list[int]
+
+
+class MaterialFAQ(BaseModel):
+    question: str
+    answer: str
+    citations: list[int]
+
+
+class MaterialQuizItem(BaseModel):
+    kind: Literal["mcq", "true_false"]
+    question: str
+    options: list[str] = Field(description="4 options (mcq) or Đúng / Sai (true_false)")
+    correct: int = Field(description="index into options")
+    explanation: str = Field(description="one line, with [n]")
+    citations: list[int]
+    verified: bool = Field(description="the correct answer was found in its cited passage")
+
+
+class MaterialGlossaryItem(BaseModel):
+    term: str
+    meaning: str
+
+
+class MaterialResponse(BaseModel):
+    """A lesson pack: every item cites `sources` by number."""
+
+    note: str = Field(description="the draft notice the trainer must read (Vietnamese)")
+    topic: str
+    audience: Audience
+    audience_label: str
+    created: str = Field(description="UTC, ISO 8601")
+    mode: str = Field(description='"extractive" or "llm"')
+    key_points: list[MaterialKeyPoint]
+    faq: list[MaterialFAQ]
+    quiz: list[MaterialQuizItem]
+    glossary: list[MaterialGlossaryItem]
+    sources: list[MaterialSource]
+    warnings: list[str]

@@ -6,7 +6,6 @@ unless ASSISTANT_REQUIRE_BROWSER=1 (CI sets it), where a missing browser is a fa
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,29 +15,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser import chromium, require_chromium, shot
 from tests.conftest import free_port, make_settings, running_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
-SHOTS = os.environ.get("ASSISTANT_SCREENSHOTS")
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    if os.environ.get("ASSISTANT_REQUIRE_BROWSER"):
-        raise RuntimeError("chromium not found at /usr/bin/chromium: `apt-get install chromium` (see .ci/run)")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements.lock)")
+sync_api = require_chromium()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    args = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield browser
-        browser.close()
+    with chromium(sync_api) as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -50,12 +40,6 @@ def page(browser) -> Iterator:
     page.errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 def open_widget(page, base: str) -> None:
