@@ -1,7 +1,7 @@
 """Lesson packs for trainers: key points, FAQ, quiz, glossary and sources on one topic, every item cited.
 
 Extractive by default: key points are sentences copied from the passages, the FAQ is answered by the
-assistant's own question path, the quiz blanks facts out of sentences (assistant/material/quiz.py). With a chat
+assistant's own question path (faq.py), the quiz blanks facts out of sentences (quiz.py, facts.py). With a chat
 model, key points may be rephrased for the audience, each rephrasing checked like an LLM answer; one that fails
 keeps the copied sentence. A topic the documents do not cover is refused, as a question would be.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -21,12 +21,15 @@ from assistant.docnumbers import number_key
 from assistant.errors import UpstreamError, UserInputError
 from assistant.evidence import question_names
 from assistant.grounding import build_messages, check_answer
-from assistant.material.quiz import Candidate, Pool, build_quiz, canon, find_facts
-from assistant.material.types import AUDIENCES, Audience, FAQItem, GlossaryItem, KeyPoint, LessonPack, SourceRef
+from assistant.material.facts import Pool, canon, find_facts
+from assistant.material.faq import build_faq
+from assistant.material.glossary import glossary
+from assistant.material.quiz import Candidate, build_quiz
+from assistant.material.types import AUDIENCES, Audience, KeyPoint, LessonPack, SourceRef
 from assistant.query import Query, understand
-from assistant.service import Deps, chat
+from assistant.service import Deps
 from assistant.types import Passage
-from assistant.vntext import ABBREVIATIONS, content_terms, fold, folded_syllable_set, nfc, syllables
+from assistant.vntext import content_terms, fold, folded_syllable_set, nfc, syllables
 from ingest.chunking import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -39,7 +42,6 @@ SEARCH_K = 15
 MIN_EVIDENCE = 0.5
 MIN_COVERAGE = 0.6
 KEY_WORDS = (15, 60)
-FAQ_RANGE = (3, 5)
 SIMILAR = 0.6  # folded-syllable Jaccard above which two sentences say the same thing
 AUDIENCE_FOCUS = {"can-bo-xa": "cấp xã", "dang-vien": "đảng viên", "nguoi-dan": "người dân"}
 # Kept simple: a sentence naming one of these (lowercase) gets a small bonus for that audience.
@@ -48,15 +50,8 @@ AUDIENCE_TERMS = {
     "dang-vien": re.compile(r"\b(?:đảng viên|tổ chức đảng|cơ quan đảng|đảng ủy|đảng uỷ|chi bộ|nghị quyết)\b"),
     "nguoi-dan": re.compile(r"\b(?:người dân|nhân dân|bình dân học vụ số|dịch vụ công|kỹ năng số|kiến thức số)\b"),
 }
-AUDIENCE_QUESTION = {
-    "can-bo-xa": "Cấp xã cần làm gì để thực hiện {topic}?",
-    "dang-vien": "Đảng viên có trách nhiệm gì trong {topic}?",
-    "nguoi-dan": "Người dân tham gia {topic} như thế nào?",
-}
 _DECISION = re.compile(r"\b(ban hanh|quyet dinh|phe duyet|thanh lap|chi tieu|muc tieu|phat dong|ke hoach)\b")
 _SOURCE_TAG = re.compile(r"\([A-ZĐ]{2,8}\)\s*[-–]\s*")
-_ISSUED = re.compile(r",?\s*ngày\s+(\d{1,2}[-/.]\d{1,2}[-/.]\d{4})")
-_KIND_BEFORE = re.compile(r"(Nghị quyết|Kế hoạch|Quyết định|Chương trình hành động|Chỉ thị|Kết luận)\s+số\s*$")
 
 
 class NotEnoughDocumentsError(UserInputError):
@@ -108,10 +103,10 @@ def build_pack(deps: Deps, topic: str, audience: str = "can-bo-xa", points: int 
     _require_evidence(deps, topic, query, passages)
     ranked = _rank_sentences(deps, query, passages, audience)
     sources, warnings = _Sources(), list[str]()
-    key_points = _key_points(deps, ranked, points, audience, sources, warnings)
+    key_points = _key_points(deps, ranked, points, audience, set(_weights(deps, query)), sources, warnings)
     if not key_points:
         raise NotEnoughDocumentsError(topic)
-    faq = _faq(deps, topic, audience, ranked, sources, warnings)
+    faq, faq_warnings = build_faq(deps, topic, audience, [s.text for s in ranked[:20]], sources.cite)
     candidates = [Candidate(s.text, s.passage) for s in ranked if len(s.text.split()) >= 10]
     pool = Pool(chunk.text for _cid, chunk in sorted(deps.index.chunks.items()))
     quiz, quiz_warnings = build_quiz(candidates, pool, questions, sources.cite)
@@ -124,7 +119,7 @@ def build_pack(deps: Deps, topic: str, audience: str = "can-bo-xa", points: int 
         faq=faq,
         quiz=quiz,
         sources=sources.refs(),
-        warnings=warnings + quiz_warnings,
+        warnings=warnings + faq_warnings + quiz_warnings,
     )
     pack.glossary = glossary(pack)
     return _nfc(pack)
@@ -236,9 +231,15 @@ def _bonus(text: str, audience: str) -> float:
 
 
 def _key_points(
-    deps: Deps, ranked: list[_Sentence], count: int, audience: str, sources: _Sources, warnings: list[str]
+    deps: Deps,
+    ranked: list[_Sentence],
+    count: int,
+    audience: str,
+    terms: set[str],
+    sources: _Sources,
+    warnings: list[str],
 ) -> list[KeyPoint]:
-    chosen = select_key_sentences(ranked, count)
+    chosen = [_one_sentence(s, terms) for s in select_key_sentences(ranked, count)]
     if len(chosen) < count:
         warnings.append(f"Chỉ tìm được {len(chosen)}/{count} ý chính trong tài liệu.")
     doc_order = {d: i for i, d in enumerate(dict.fromkeys(s.passage.doc_id for s in chosen))}  # by best point
@@ -273,6 +274,19 @@ def select_key_sentences(ranked: list[_Sentence], count: int) -> list[_Sentence]
     return chosen
 
 
+def _one_sentence(sentence: _Sentence, terms: set[str]) -> _Sentence:
+    """The first of two sentences the source ran together ("… số”. yêu cầu …": no capital after the full stop),
+    when it is a key point alone: at least KEY_WORDS[0] words, holding every topic term the two held."""
+    text = sentence.text
+    cut = next((m.start() for m in re.finditer(r"\. (\w)", text) if m.group(1).islower()), -1)
+    if cut < 0 or re.search(r"\.\S*$", text[:cut]):  # "v.v. các", "TP.HCM. các": an abbreviation's dot
+        return sentence
+    first = text[: cut + 1]
+    if len(syllables(first)) < KEY_WORDS[0] or not (terms & folded_syllable_set(text)) <= folded_syllable_set(first):
+        return sentence
+    return replace(sentence, text=first)
+
+
 def similar(a: str, b: str) -> bool:
     """Near-duplicates: folded syllable sets overlapping at or above SIMILAR (Jaccard)."""
     x, y = folded_syllable_set(a), folded_syllable_set(b)
@@ -295,82 +309,7 @@ def _rephrase(deps: Deps, sentence: _Sentence, n: int, audience: str) -> str | N
     return MARKER.sub(f"[{n}]", result.text)
 
 
-# -- FAQ ------------------------------------------------------------------------------------------------------
-
-
-def faq_questions(topic: str, audience: str, sentences: list[str]) -> list[tuple[str, str | None]]:
-    """Questions with the value a right answer must hold (None: any cited answer will do).
-
-    The topic itself, the audience's question, then the issue dates of the documents the sentences name
-    and the quantities they count, asked in place ("… hỗ trợ bao nhiêu tỷ đồng …?").
-    """
-    subject = topic.rstrip("?. ")
-    questions: list[tuple[str, str | None]] = [
-        (f"{subject} là gì?", None),
-        (AUDIENCE_QUESTION[audience].format(topic=subject), None),
-    ]
-    for text in sentences:
-        for fact in find_facts(text):
-            kind = _KIND_BEFORE.search(text[: fact.start])
-            issued = _ISSUED.match(text[fact.end :])
-            if fact.kind == "docnumber" and kind and issued:
-                questions.append((f"{kind.group(1)} số {fact.text} được ban hành ngày nào?", issued.group(1)))
-            elif fact.kind == "number" and fact.unit not in ("", "%"):
-                before = re.split(r"[;:]", text[: fact.start])[-1]
-                clause = (before + "bao nhiêu" + re.split(r";", text[fact.end :])[0]).strip().rstrip(" .,:…")
-                if len(clause.split()) <= 25:
-                    questions.append((clause[:1].upper() + clause[1:] + "?", fact.text))
-    return list(dict.fromkeys(questions))
-
-
-def _faq(
-    deps: Deps, topic: str, audience: str, ranked: list[_Sentence], sources: _Sources, warnings: list[str]
-) -> list[FAQItem]:
-    """Questions answered by the assistant itself; refusals and repeated answers are left out."""
-    items: list[FAQItem] = []
-    seen: set[str] = set()
-    for question, expected in faq_questions(topic, audience, [s.text for s in ranked[:20]])[:12]:
-        answer = chat(deps, question)
-        if answer.refused or canon(answer.answer) in seen:
-            continue
-        if expected and canon(expected) not in canon(answer.answer):
-            continue  # answered, but not with the fact the question was made from
-        seen.add(canon(answer.answer))
-        renumbered = _renumber(answer.answer, answer.sources, sources)
-        if renumbered is not None:
-            items.append(FAQItem(question, *renumbered))
-        if len(items) == FAQ_RANGE[1]:
-            break
-    if len(items) < FAQ_RANGE[0]:
-        warnings.append(f"Chỉ soạn được {len(items)} câu hỏi thường gặp có trả lời từ tài liệu.")
-    return items
-
-
-def _renumber(text: str, cited: list[Passage], sources: _Sources) -> tuple[str, list[int]] | None:
-    """An answer's [n] markers in the pack's numbering, with its citations; None when one is out of range."""
-    old = list(dict.fromkeys(int(n) for n in MARKER.findall(text)))
-    if not old or not all(1 <= n <= len(cited) for n in old):
-        return None
-    number = {n: sources.cite(cited[n - 1]) for n in old}
-    return MARKER.sub(lambda m: f"[{number[int(m.group(1))]}]", text), [number[n] for n in old]
-
-
-# -- glossary and finishing -------------------------------------------------------------------------------------
-
-
-def glossary(pack: LessonPack) -> list[GlossaryItem]:
-    """The abbreviations (as written, in capitals) found anywhere in the pack, with their meanings."""
-    parts = [k.text for k in pack.key_points] + [s.text for s in pack.sources]
-    parts += [f"{f.question} {f.answer}" for f in pack.faq]
-    parts += [f"{q.question} {' '.join(q.options)} {q.explanation}" for q in pack.quiz]
-    text = "\n".join(parts)
-    found: dict[str, str] = {}
-    for abbreviation, meaning in ABBREVIATIONS.items():
-        pattern = rf"(?<![\w&]){re.escape(abbreviation)}(?![\w&])"
-        for m in re.finditer(pattern, text, re.IGNORECASE):
-            if sum(c.isupper() for c in m.group(0)) >= 2:  # "CĐS", "UBND", not the word "ct"
-                found.setdefault(m.group(0), meaning)
-    return [GlossaryItem(term, meaning) for term, meaning in sorted(found.items(), key=lambda i: fold(i[0]))]
+# -- finishing --------------------------------------------------------------------------------------------------
 
 
 def _nfc(value: Any) -> Any:

@@ -1,5 +1,5 @@
-"""Lesson packs (assistant/material/builder.py, quiz.py): pure helpers on hand-made text, whole packs on the
-real sample index (slow)."""
+"""Lesson packs (assistant/material/builder.py, facts.py, quiz.py, faq.py, glossary.py): pure helpers on
+hand-made text, whole packs on the real sample index (slow)."""
 
 from __future__ import annotations
 
@@ -13,26 +13,17 @@ import pytest
 from assistant.errors import UpstreamError, UserInputError
 from assistant.material.builder import (
     NotEnoughDocumentsError,
+    _one_sentence,
     _Sentence,
     build_pack,
-    faq_questions,
-    glossary,
     select_key_sentences,
     similar,
     validate_request,
 )
-from assistant.material.quiz import (
-    BLANK,
-    Candidate,
-    Pool,
-    blank,
-    build_quiz,
-    canon,
-    distractors,
-    find_facts,
-    normalise,
-    restyle,
-)
+from assistant.material.facts import Pool, canon, find_facts, normalise, restyle
+from assistant.material.faq import faq_questions
+from assistant.material.glossary import glossary
+from assistant.material.quiz import BLANK, Candidate, blank, build_quiz, distractors
 from assistant.material.types import KeyPoint, LessonPack, QuizItem
 from assistant.service import Deps
 from assistant.types import Passage
@@ -220,6 +211,30 @@ def test_select_key_sentences_drops_near_duplicates_and_caps_each_passage() -> N
     assert [s.passage.chunk_id for s in chosen] == ["a:0", "d:0", "d:0"]
     assert not any(similar(a.text, b.text) for i, a in enumerate(chosen) for b in chosen[i + 1 :])
     assert all(15 <= len(s.text.split()) <= 60 for s in chosen)
+
+
+RUN_ON = (  # the source has no capital after the full stop
+    "Tiếp tục nhân rộng Phong trào “Bình dân học vụ số” thực chất, hiệu quả; đưa tiêu chí đánh giá đảng viên "
+    "trong thực hiện Phong trào “Bình dân học vụ số”. yêu cầu các cơ quan, đơn vị liên quan khẩn trương rà soát"
+)
+TOPIC_TERMS = {"phong", "trao", "binh", "dan", "hoc", "vu", "so"}
+
+
+def test_one_sentence_cuts_two_sentences_run_together() -> None:
+    cut = _one_sentence(sentence(RUN_ON, "a:0", 0.9), TOPIC_TERMS)
+    assert cut.text == RUN_ON.split(". ")[0] + "."
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        (RUN_ON, TOPIC_TERMS | {"khan", "truong"}),  # the second sentence holds topic terms the first lacks
+        ("Phong trào “Bình dân học vụ số”. yêu cầu các cơ quan, đơn vị liên quan rà soát", TOPIC_TERMS),  # too short
+        (RUN_ON.replace("”. yêu", "”, v.v. yêu"), TOPIC_TERMS),  # an abbreviation's dot, not a full stop
+    ],
+)
+def test_one_sentence_keeps_the_span_when_the_first_part_is_not_a_key_point(text: str, terms: set[str]) -> None:
+    assert _one_sentence(sentence(text, "a:0", 0.9), terms).text == text
 
 
 def test_faq_questions_ask_the_topic_the_audience_and_the_facts() -> None:
