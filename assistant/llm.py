@@ -111,6 +111,7 @@ class OpenAIChatModel:
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
         self._client: openai.OpenAI | None = None
         self._lock = threading.Lock()
+        self._probed: tuple[float, str | None] = (-float("inf"), None)
 
     def complete(self, messages: list[dict[str, str]], *, deadline: float | None = None) -> str:
         """The whole reply, by `deadline` (a time.monotonic() value; default now + timeout)."""
@@ -152,13 +153,21 @@ class OpenAIChatModel:
                 raise self._bad("the stream carried no text")
             return
 
-    def probe(self, timeout: float = 3.0) -> str | None:
-        """None when the endpoint answers a model listing; otherwise what went wrong, for /healthz."""
+    def probe(self, timeout: float = 3.0, max_age: float = 30.0) -> str | None:
+        """None when the endpoint answers a model listing; otherwise what went wrong, for /healthz.
+
+        The result is kept for `max_age` seconds, so a monitor polling /healthz does not hit the model server.
+        """
+        checked, error = self._probed
+        if time.monotonic() - checked <= max_age:
+            return error
         try:
             self._openai().models.list(timeout=timeout)
+            error = None
         except Exception as exc:  # any failure is the answer to "does it answer?"; reported, not raised
-            return f"{type(exc).__name__}: {_cause(exc)}"
-        return None
+            error = f"{type(exc).__name__}: {_cause(exc)}"
+        self._probed = (time.monotonic(), error)
+        return error
 
     def _openai(self) -> openai.OpenAI:
         with self._lock:

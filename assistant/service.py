@@ -17,6 +17,7 @@ from assistant.types import Answer, Filters, Passage
 
 if TYPE_CHECKING:
     from assistant.llm import ChatModel
+    from assistant.query import Query
     from assistant.retrieval import Retriever
 
 logger = logging.getLogger(__name__)
@@ -163,31 +164,17 @@ def answer_events(
 def _answer_events(
     deps: Deps, text: str, history: list[dict[str, str]] | None, filters: Filters | None, k: int | None, stream: bool
 ) -> Iterator[str | Answer]:
-    from assistant.answer import extractive_answer
-    from assistant.query import understand
-
     t0 = time.perf_counter()
-    if deps.chat_model is not None and history:
-        from assistant.generate import rewrite_question
-
-        rewritten = rewrite_question(deps, text, history)  # None when the model fails: carry context ourselves
-        understood = understand(rewritten) if rewritten else understand(text, history)
-    else:
-        understood = understand(text, history)
+    understood = understand_turn(deps, text, history)
     t1 = time.perf_counter()
     passages = deps.retriever.search(understood, k or deps.settings.top_k, filters)
     t2 = time.perf_counter()
     answer: Answer | None = None
-    if deps.chat_model is None:
-        answer = extractive_answer(understood, passages, deps.index, deps.settings.refuse_threshold)
-    else:
-        from assistant.generate import generate
-
-        for item in generate(deps, understood, passages, history, stream):
-            if isinstance(item, Answer):
-                answer = item
-            else:
-                yield item
+    for item in write_answer(deps, understood, passages, history, stream):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            yield item
     assert answer is not None
     t3 = time.perf_counter()
     timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
@@ -195,6 +182,33 @@ def _answer_events(
     if understood.text != text:
         answer.standalone_question = understood.text
     yield answer
+
+
+def understand_turn(deps: Deps, text: str, history: list[dict[str, str]] | None) -> Query:
+    """The question as retrieval needs it; with an LLM a follow-up is rewritten by the model first."""
+    from assistant.query import understand
+
+    if deps.chat_model is not None and history:
+        from assistant.generate import rewrite_question
+
+        rewritten = rewrite_question(deps, text, history)  # None when the model fails: carry context ourselves
+        if rewritten:
+            return understand(rewritten)
+    return understand(text, history)
+
+
+def write_answer(
+    deps: Deps, query: Query, passages: list[Passage], history: list[dict[str, str]] | None, stream: bool
+) -> Iterator[str | Answer]:
+    """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer when no model is set."""
+    if deps.chat_model is None:
+        from assistant.answer import extractive_answer
+
+        yield extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+        return
+    from assistant.generate import generate
+
+    yield from generate(deps, query, passages, history, stream)
 
 
 def get_document(deps: Deps, doc_id: str) -> dict[str, object]:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant import service
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.query import Query, understand
@@ -93,25 +94,18 @@ def evaluate_question(
 
 def _understand(deps: Deps, item: dict, mode: Mode) -> Query:
     """As the service does: in LLM mode a follow-up is rewritten by the model first."""
-    history = item.get("history")
-    if mode == "llm" and deps.chat_model is not None and history:
-        from assistant.generate import rewrite_question
-
-        rewritten = rewrite_question(deps, item["question"], history)
-        if rewritten:
-            return understand(rewritten)
-    return understand(item["question"], history)
+    if mode == "llm":
+        return service.understand_turn(deps, item["question"], item.get("history"))
+    return understand(item["question"], item.get("history"))
 
 
 def _answer(deps: Deps, query: Query, passages: list[Passage], mode: Mode, history: list | None = None) -> Answer:
     """The answer as /api/chat writes it: extractive, or the LLM's, checked, with its fallbacks."""
-    if mode == "extractive" or deps.chat_model is None:
+    if mode == "extractive":
         from assistant.answer import extractive_answer
 
         return extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
-    from assistant.generate import generate
-
-    *_, answer = generate(deps, query, passages, history, stream=False)
+    *_, answer = service.write_answer(deps, query, passages, history, stream=False)
     assert isinstance(answer, Answer)
     return answer
 

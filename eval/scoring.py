@@ -70,10 +70,6 @@ def document_ranks(doc_ids: Sequence[str], gold: list[dict]) -> tuple[list[int],
     return sorted({r for r in per_item if r is not None}), per_item
 
 
-def facts_found(answer: str, facts: list[list[str]]) -> list[bool]:
-    return metrics.facts_found(answer, facts)
-
-
 # -- aggregation ----------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -255,16 +254,9 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
     )
 
 
-_PROBES: dict[int, tuple[float, str | None]] = {}
-PROBE_SECONDS = 30.0
-
-
 def _llm_health(model: Any) -> LLMHealth:
-    """Whether the chat model's endpoint answers, probed at most every PROBE_SECONDS per model."""
-    checked, error = _PROBES.get(id(model), (0.0, None))
-    if time.monotonic() - checked > PROBE_SECONDS:
-        probe = getattr(model, "probe", None)
-        error = probe() if probe is not None else None
-        _PROBES[id(model)] = (time.monotonic(), error)
+    """Whether the chat model's endpoint answers (the model caches its probe)."""
+    probe = getattr(model, "probe", None)
+    error = probe() if probe is not None else None
     name, base_url = getattr(model, "model", model.name), getattr(model, "base_url", "")
     return LLMHealth(model=name, base_url=base_url, ok=error is None, error=error)
