@@ -22,10 +22,10 @@ from assistant.evidence import (
     question_names,
     required_phrases,
 )
-from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Answer, Passage
-from assistant.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
+from core.index.reader import IndexReader
+from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
 from ingest.chunking import split_sentences
 
 MAX_SENTENCES = 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.vntext import nfc
+from core.vntext import nfc
 
 MARKER = re.compile(r"\[(\d+)\]")
 # Numbers and dates as written in Vietnamese text: 57, 1.250, 3,5, 22/12/2024, 19-6-2025, 57-NQ/TW's "57".

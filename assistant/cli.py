@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import ValidationError
 
-from assistant.config import Settings
-from assistant.errors import AssistantError, IndexBusyError
 from assistant.material.types import Audience
+from core.config import Settings
+from core.errors import AssistantError, IndexBusyError
 
 EXIT_ERROR, EXIT_BUSY = 1, 3
 
@@ -75,7 +75,7 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="throw the index away, build anew")] = False,
 ) -> None:
     """Bring the index up to date with the documents directory (only new or changed files are embedded)."""
-    from assistant.embedders import build_embedder
+    from core.embedders import build_embedder
     from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
 
     settings = _settings(index, documents)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.docnumbers import number_key, number_spans
-from assistant.vntext import ABBREVIATIONS, fold, syllables
+from core.docnumbers import number_key, number_spans
+from core.vntext import ABBREVIATIONS, fold, syllables
 
 if TYPE_CHECKING:
-    from assistant.index import IndexReader
     from assistant.query import Query
+    from core.index.reader import IndexReader
 
 _DATE = re.compile(
     r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.errors import UpstreamError
 from assistant.grounding import (
     REFUSAL,
     REFUSAL_EN,
@@ -25,6 +24,7 @@ from assistant.grounding import (
 )
 from assistant.query import Query
 from assistant.types import Answer, Passage
+from core.errors import UpstreamError
 
 if TYPE_CHECKING:
     from assistant.service import Deps

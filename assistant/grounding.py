@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from assistant.answer import cited_first
 from assistant.citations import LIST_LABEL, MARKER, answer_sentences, numbers_in, numbers_missing, strip_markers
-from assistant.docnumbers import find_numbers
 from assistant.types import Passage
-from assistant.vntext import fold, nfc
+from core.docnumbers import find_numbers
+from core.vntext import fold, nfc
 
 REFUSAL = "Tài liệu hiện có không đề cập đến nội dung này."
 REFUSAL_EN = "The available documents do not cover this."

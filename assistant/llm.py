@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from assistant.errors import UpstreamError, UserInputError
+from core.errors import UpstreamError, UserInputError
 
 if TYPE_CHECKING:
     import openai
 
-    from assistant.config import Settings
+    from core.config import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.docnumbers import query_numbers
-from assistant.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
+from core.docnumbers import query_numbers
+from core.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
 
 # Patterns are matched on the folded, lowercased question so they work with or without diacritics.
 _QTYPES: list[tuple[str, re.Pattern[str]]] = [

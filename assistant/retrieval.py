@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from assistant.config import Settings
-from assistant.docnumbers import number_key
-from assistant.index import IndexReader
 from assistant.query import Query
 from assistant.types import Filters, Passage
-from assistant.vntext import folded_syllable_set
+from core.config import Settings
+from core.docnumbers import number_key
+from core.index.reader import IndexReader
+from core.index.store import VectorStoreError
+from core.vntext import folded_syllable_set
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +85,17 @@ class Retriever:
         total = len(self.visible)
         if not total:
             return []
-        where = None
+        doc_ids = None
         if allowed is not None:
-            docs = sorted({self.index.chunks[c].doc_id for c in allowed})
-            if not docs:
+            doc_ids = sorted({self.index.chunks[c].doc_id for c in allowed})
+            if not doc_ids:
                 return []
-            where = {"doc_id": {"$in": docs}}
-        from chromadb.errors import ChromaError  # chromadb is already loaded by the index here
-
         try:
-            result = self.index.collection.query(
-                query_embeddings=[vector.tolist()], n_results=min(n, total), where=where, include=["distances"]
-            )
-        except ChromaError as exc:  # e.g. the index was rewritten under a running server: answer lexically
+            nearest = self.index.store.query(vector, min(n, total), doc_ids)
+        except VectorStoreError as exc:  # e.g. the index was rewritten under a running server: answer lexically
             logger.warning("dense retrieval failed, using lexical only (restart the server?): %s", exc)
             return []
-        pairs = zip(result["ids"][0], result["distances"][0], strict=True)
-        return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self.visible]
+        return [(cid, score) for cid, score in nearest if cid in self.visible]
 
     def _numbers(self, query: Query, allowed: set[str] | None, lexical: list[tuple[str, float]]):
         """Chunks that name a document number the query asks about, in lexical order, then the rest."""

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.config import Settings
-from assistant.embedders import Embedder, build_embedder
-from assistant.errors import DocumentNotFoundError, IndexMismatchError, UserInputError
-from assistant.index import IndexReader
 from assistant.types import Answer, Filters, Passage
+from core.config import Settings
+from core.embedders import Embedder, build_embedder
+from core.errors import DocumentNotFoundError, IndexMismatchError, UserInputError
+from core.index.reader import IndexReader
 
 if TYPE_CHECKING:
     from assistant.llm import ChatModel

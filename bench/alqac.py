@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.config import Settings
-from assistant.embedders import build_embedder
 from assistant.query import understand
 from assistant.service import load_deps
-from assistant.vntext import fold
+from core.config import Settings
+from core.embedders import build_embedder
+from core.vntext import fold
 from ingest.pipeline import Ingestor, ProgressBar
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "alqac2022_legal_qa"

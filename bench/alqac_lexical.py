@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.lexical import LexicalIndex
 from assistant.query import understand
-from assistant.vntext import fold
+from core.index.lexical import LexicalIndex
+from core.vntext import fold
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alqac2022_legal_qa"
 

@@ -62,7 +62,7 @@ class TimedEmbedder:
 
 def chunk_texts(index_dir: Path) -> list[str]:
     """The exact strings the pipeline embedded, read back from the index's document records."""
-    from assistant.index import read_manifest, read_record
+    from core.index.layout import read_manifest, read_record
     from ingest.chunking import embedding_text
 
     manifest = read_manifest(index_dir)
@@ -150,8 +150,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the raw-embedder measurement (median)")
     args = parser.parse_args()
     use_repo_imports()
-    from assistant.config import Settings
-    from assistant.embedders import build_embedder
+    from core.config import Settings
+    from core.embedders import build_embedder
 
     print_machine()
     settings = Settings()

@@ -18,8 +18,8 @@ from latency import QUESTIONS
 
 
 def profile(index_dir: Path, questions: int, top: int) -> None:
-    from assistant.config import Settings
     from assistant.service import chat, load_deps
+    from core.config import Settings
 
     deps = load_deps(Settings(), index_dir)
     for q in QUESTIONS[:5]:  # warm-up: model load, lazy imports, cached IDF

@@ -30,9 +30,9 @@ from filelock import FileLock
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.embedders import Embedder
-from assistant.errors import UserInputError
 from assistant.types import Passage
+from core.embedders import Embedder
+from core.errors import UserInputError
 from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocumentError, load_text
 from ingest.pipeline import Progress
 

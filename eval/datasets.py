@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.vntext import fold, nfc
+from core.vntext import fold, nfc
 
 ALQAC_DIR = "alqac2022_legal_qa"
 UIT_DIR = "uit_regulation_qa"

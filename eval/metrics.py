@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 # the tests keep reaching them here.
 from assistant.citations import MARKER, answer_sentences, numbers_in, numbers_missing, strip_markers
 from assistant.citations import markers as markers
-from assistant.vntext import nfc
+from core.vntext import nfc
 
 
 def squash(text: str) -> str:

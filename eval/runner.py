@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant import service
-from assistant.config import Settings
-from assistant.errors import AssistantError
 from assistant.query import Query, understand
 from assistant.service import Deps
 from assistant.types import Answer, Passage
+from core.config import Settings
+from core.errors import AssistantError
 from eval import metrics
 from eval.scoring import Record, by_type, document_ranks, gold_rank, holds, item_ranks, summarise
 from eval.sets import EvalSet, corpus_hash, get_set
@@ -193,8 +193,8 @@ def index_key(settings: Settings, embedder_name: str) -> str:
 
 def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lambda _: None) -> Prepared:
     """Materialise the set's corpus and bring its cached index up to date (only changed files are embedded)."""
-    from assistant.embedders import build_embedder
-    from assistant.index import IndexReader
+    from core.embedders import build_embedder
+    from core.index.reader import IndexReader
     from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
 
     eval_set = get_set(set_name)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from assistant.config import Settings
-from assistant.errors import AssistantError
+from core.config import Settings
+from core.errors import AssistantError
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 SetKind = Literal["qa", "retrieval", "extraction"]

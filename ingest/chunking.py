@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.docnumbers import find_numbers
-from assistant.types import Chunk
+from core.docnumbers import find_numbers
+from core.index.types import Chunk
 
 _HEADING_RULES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"^(#{1,6})\s+\S"), 0),  # level from the number of '#'

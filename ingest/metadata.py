@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.docnumbers import find_numbers, number_spans
-from assistant.types import DocumentMeta
+from core.docnumbers import find_numbers, number_spans
+from core.index.types import DocumentMeta
 
 _TITLE_MAX = 120
 _TITLE_LONG = 150  # a first line longer than this is a paragraph, not a headline

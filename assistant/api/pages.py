@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from assistant.errors import NotFoundError
+from core.errors import NotFoundError
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 

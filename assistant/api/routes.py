@@ -35,10 +35,10 @@ from assistant.api.schemas import (
     PassageModel,
     SearchResponse,
 )
-from assistant.errors import AssistantError, IndexMissingError
 from assistant.feedback import FeedbackEntry
 from assistant.material import render
 from assistant.material.builder import build_pack
+from core.errors import AssistantError, IndexMissingError
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,6 @@ from typing import Any, cast
 
 from assistant.answer import analyse
 from assistant.citations import MARKER
-from assistant.docnumbers import number_key
-from assistant.errors import UpstreamError, UserInputError
 from assistant.evidence import question_names
 from assistant.grounding import build_messages, check_answer
 from assistant.material.facts import Pool, canon, find_facts
@@ -29,7 +27,9 @@ from assistant.material.types import AUDIENCES, Audience, KeyPoint, LessonPack, 
 from assistant.query import Query, understand
 from assistant.service import Deps
 from assistant.types import Passage
-from assistant.vntext import content_terms, fold, folded_syllable_set, nfc, syllables
+from core.docnumbers import number_key
+from core.errors import UpstreamError, UserInputError
+from core.vntext import content_terms, fold, folded_syllable_set, nfc, syllables
 from ingest.chunking import split_sentences
 
 logger = logging.getLogger(__name__)

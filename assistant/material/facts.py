@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.docnumbers import number_key, number_spans
-from assistant.vntext import fold, nfc
+from core.docnumbers import number_key, number_spans
+from core.vntext import fold, nfc
 
 KINDS = ("date", "docnumber", "number", "person", "body", "place", "dm", "year")  # preference order
 

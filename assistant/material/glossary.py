@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.material.types import GlossaryItem, LessonPack
-from assistant.vntext import ABBREVIATIONS, fold
+from core.vntext import ABBREVIATIONS, fold
 
 
 def glossary(pack: LessonPack) -> list[GlossaryItem]:

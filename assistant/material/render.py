@@ -18,7 +18,7 @@ from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 
 from assistant.material.types import LessonPack, QuizItem, SourceRef
-from assistant.vntext import fold, nfc
+from core.vntext import fold, nfc
 
 NOTE = "Bản nháp do Trợ lý Nghị quyết soạn từ tài liệu; người tập huấn cần rà soát trước khi sử dụng."
 HEADINGS = {

@@ -10,7 +10,7 @@ from assistant.evidence import asked_unit, question_names
 from assistant.query import detect_language, question_type, understand
 from assistant.service import Deps, chat
 from assistant.types import Answer
-from assistant.vntext import has_diacritics
+from core.vntext import has_diacritics
 
 HEADLINE = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
 REFUSAL_VI = "Tài liệu hiện có không đề cập"

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from assistant.api.app import create_app
 from assistant.api.deps import get_deps
 from assistant.api.schemas import PassageModel
-from assistant.index import DocRecord
-from assistant.types import DocumentMeta
+from core.index.layout import DocRecord
+from core.index.types import DocumentMeta
 from tests.conftest import make_settings
 
 QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"

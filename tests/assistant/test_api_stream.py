@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
 from assistant.api.deps import get_deps
-from assistant.errors import UpstreamError
+from core.errors import UpstreamError
 from tests.assistant.test_api import FakeIndex
 from tests.conftest import make_settings
 

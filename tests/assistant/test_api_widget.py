@@ -122,7 +122,7 @@ def test_cors_simple_request_allowed_origin_header_on_response(client: TestClien
 
 
 def test_cors_origins_from_env_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.config import Settings
+    from core.config import Settings
 
     monkeypatch.setenv("ASSISTANT_CORS_ORIGINS", f'["{PORTAL}", "http://intranet.local:8080/"]')
     settings = Settings(_env_file=None)  # type: ignore[call-arg]

@@ -11,7 +11,6 @@ from typing import Any
 import openai  # noqa: F401  # imported up front: the timings below measure calls, not the first import
 import pytest
 
-from assistant.config import Settings
 from assistant.llm import (
     LLMBadResponse,
     LLMRejected,
@@ -20,6 +19,7 @@ from assistant.llm import (
     OpenAIChatModel,
     build_chat_model,
 )
+from core.config import Settings
 from tests.conftest import free_port
 from tests.openai_stub import MODEL, OpenAIStub, Reply
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import UserInputError
 from assistant.query import understand
 from assistant.retrieval import rrf, weighted
 from assistant.service import KNOWN_KINDS, Deps, search, validate_filters
 from assistant.types import Filters, Passage
+from core.errors import UserInputError
 
 HEADLINE = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import UserInputError
 from assistant.streaming import chat_events, split_words
+from core.errors import UserInputError
 
 QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
 

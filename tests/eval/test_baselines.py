@@ -242,7 +242,7 @@ def test_chroma_never_embeds_text_itself(corpus: Path, tmp_path: Path, monkeypat
 
 @pytest.mark.slow
 def test_real_embedder_ranks_the_relevant_document_first(tmp_path: Path) -> None:
-    from assistant.embedders import build_embedder
+    from core.embedders import build_embedder
     from tests.conftest import make_settings
 
     corpus = tmp_path / "corpus"

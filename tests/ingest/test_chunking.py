@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.types import Chunk
+from core.index.types import Chunk
 from ingest.chunking import chunk_text, embedding_text, heading_level, split_sentences
 from ingest.clean import clean_text
 from ingest.metadata import extract_metadata

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.types import DocumentMeta
+from core.index.types import DocumentMeta
 from ingest.clean import clean_text
 from ingest.metadata import extract_metadata, find_places
 

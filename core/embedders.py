@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.config import Settings
-from assistant.errors import UpstreamError, UserInputError
+from core.config import Settings
+from core.errors import UpstreamError, UserInputError
 
 
 class Embedder(Protocol):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.docnumbers import find_numbers, number_key, number_spans, query_numbers
+from core.docnumbers import find_numbers, number_key, number_spans, query_numbers
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
 

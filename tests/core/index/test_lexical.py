@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.lexical import DiacriticRestorer, LexicalIndex, accented_tokens, folded_tokens
+from core.index.lexical import LexicalIndex, accented_tokens, folded_tokens
+from core.index.restorer import DiacriticRestorer
 
 TARGET = "Nghị quyết số 57-NQ/TW được Bộ Chính trị ban hành ngày 22-12-2024 về đột phá phát triển khoa học, công nghệ."
 DISTRACTORS = [
