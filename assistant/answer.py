@@ -25,8 +25,8 @@ from assistant.evidence import (
 from assistant.query import Query
 from assistant.types import Answer, Passage
 from core.index.reader import IndexReader
+from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
-from ingest.chunking import split_sentences
 
 MAX_SENTENCES = 3
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from core.docnumbers import find_numbers
 from core.index.types import Chunk
+from core.sentences import split_sentences
 
 _HEADING_RULES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"^(#{1,6})\s+\S"), 0),  # level from the number of '#'
@@ -25,7 +26,6 @@ _HEADING_RULES: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"^(Khoản)\s+\d+"), 3),
     (re.compile(r"^[a-zđ]\)\s*\S"), 4),
 ]
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?(\w|[-–•]))")
 
 
 @dataclass
@@ -66,33 +66,6 @@ def _paragraphs(text: str) -> list[_Para]:
         level = heading_level(line)
         paras.append(_Para(start, end, level, _label(line) if level else ""))
     return paras
-
-
-_ABBREVIATION_BEFORE = re.compile(r"(\b(TP|Tp|TS|ThS|PGS|GS|BS|KS|CN|St|Mr|Dr|Q|P|TT|Th)|\b\w)\.$")
-
-
-def _ends_with_abbreviation(before: str) -> bool:
-    """ "TP. Đà Nẵng", "PGS. TS. ...", an initial "V.": the period does not end a sentence."""
-    return _ABBREVIATION_BEFORE.search(before[-6:]) is not None
-
-
-def _starts_sentence(rest: str) -> bool:
-    """A new sentence starts with a capital, a digit or a bullet (not "gồm: phát triển …")."""
-    head = rest.lstrip('"“(')[:1]
-    return head.isupper() or head.isdigit() or head in "-–•"
-
-
-def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans (absolute, using offset) inside one paragraph."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if not _starts_sentence(text[match.end() :]) or _ends_with_abbreviation(text[: match.start()]):
-            continue
-        spans.append((offset + start, offset + match.start()))
-        start = match.end()
-    if start < len(text):
-        spans.append((offset + start, offset + len(text.rstrip())))
-    return [(s, e) for s, e in spans if e > s]
 
 
 def _word_runs(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

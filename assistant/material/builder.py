@@ -29,8 +29,8 @@ from assistant.service import Deps
 from assistant.types import Passage
 from core.docnumbers import number_key
 from core.errors import UpstreamError, UserInputError
+from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, nfc, syllables
-from ingest.chunking import split_sentences
 
 logger = logging.getLogger(__name__)
 
