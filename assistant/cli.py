@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from pydantic import ValidationError
 
+from assistant import pipeline
+from assistant.deps import load_deps
+from assistant.material import formats
+from assistant.material.builder import build_pack
 from assistant.material.types import Audience
-from core.config import Settings
-from core.errors import AssistantError, IndexBusyError
-
-EXIT_ERROR, EXIT_BUSY = 1, 3
+from core.config import Settings, load_settings
+from core.embedders import build_embedder
+from core.errors import EXIT_ERROR, exit_on_error
+from eval import cli as eval_cli
+from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
 
 HELP = "Trợ lý Nghị quyết: cited answers about resolutions, plans and meeting reports."
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -40,27 +42,9 @@ def _root(verbose: VerboseOpt = False) -> None:
         handler.setLevel(level)
 
 
-@contextmanager
-def _domain_errors() -> Iterator[None]:
-    """Domain errors become a message on stderr and an exit code, never a traceback."""
-    try:
-        yield
-    except AssistantError as exc:
-        typer.echo(f"Error: {exc.message_en}", err=True)
-        if exc.message_vi != exc.message_en:
-            typer.echo(f"Lỗi: {exc.message_vi}", err=True)
-        raise typer.Exit(EXIT_BUSY if isinstance(exc, IndexBusyError) else EXIT_ERROR) from None
-
-
 def _settings(index: Path | None = None, documents: Path | None = None) -> Settings:
-    """Settings from the environment / .env, with command-line options on top."""
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        typer.echo(f"Error: invalid ASSISTANT_* settings (environment or .env):\n{exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    update = {"index_dir": index, "documents_dir": documents}
-    return settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+    with exit_on_error():
+        return load_settings(index_dir=index, documents_dir=documents)
 
 
 def _print_json(data: Any) -> None:
@@ -75,13 +59,10 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="throw the index away, build anew")] = False,
 ) -> None:
     """Bring the index up to date with the documents directory (only new or changed files are embedded)."""
-    from core.embedders import build_embedder
-    from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
-
     settings = _settings(index, documents)
     options = ChunkingOptions(target_chars=settings.chunk_target_chars, max_chars=settings.chunk_max_chars)
     bar = ProgressBar(enabled=False if as_json else None)
-    with _domain_errors():
+    with exit_on_error():
         try:
             ingestor = Ingestor(settings.index_dir, build_embedder(settings), options)
             summary = ingestor.run(settings.documents_dir, progress=bar, rebuild=rebuild)
@@ -114,19 +95,16 @@ def ask(
     stream: Annotated[bool, typer.Option("--stream", help="print the answer as the LLM writes it")] = False,
 ) -> None:
     """Answer a question with numbered sources."""
-    from assistant import service
-    from assistant.types import Answer
-
     settings = _settings(index)
-    with _domain_errors():
-        deps = service.load_deps(settings)
+    with exit_on_error():
+        deps = load_deps(settings)
         answer, streamed = None, ""
-        for item in service.answer_events(deps, question, k=k, stream=stream and not as_json):
-            if isinstance(item, Answer):
-                answer = item
+        for event in pipeline.events(deps, pipeline.Turn(question, k=k), stream=stream and not as_json):
+            if isinstance(event, pipeline.Done):
+                answer = event.trace.answer
             else:
-                streamed += item
-                typer.echo(item, nl=False)
+                streamed += event.text
+                typer.echo(event.text, nl=False)
     assert answer is not None
     if as_json:
         _print_json(answer.to_dict())
@@ -151,11 +129,9 @@ def search(
     k: KOpt = None,
 ) -> None:
     """Ranked passages for a query, without an answer."""
-    from assistant import service
-
     settings = _settings(index)
-    with _domain_errors():
-        passages = service.search(service.load_deps(settings), query, k)
+    with exit_on_error():
+        passages = pipeline.search(load_deps(settings), query, k)
     results = [p.to_dict() for p in passages]
     if as_json:
         _print_json({"query": query, "results": results})
@@ -204,14 +180,10 @@ def material(
         raise typer.BadParameter(
             "DOCX is a binary file: add --out FILE.docx (Hãy thêm --out TỆP.docx).", param_hint="--out"
         )
-    from assistant import service
-    from assistant.material import render
-    from assistant.material.builder import build_pack
-
     settings = _settings(index)
-    with _domain_errors():
-        pack = build_pack(service.load_deps(settings), topic, audience=audience, points=points, questions=questions)
-    rendered = render.render_as(pack, fmt)
+    with exit_on_error():
+        pack = build_pack(load_deps(settings), topic, audience=audience, points=points, questions=questions)
+    rendered = formats.render_as(pack, fmt)
     if out is None:
         assert isinstance(rendered, str)
         typer.echo(rendered.rstrip("\n"))
@@ -225,109 +197,7 @@ def material(
     typer.echo(f"wrote {out} ({summary})", err=True)
 
 
-eval_app = typer.Typer(help="Evaluate on a question set: metrics, reports, comparisons.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
-
-BaselinesOpt = Annotated[str, typer.Option(help="baselines beside the product: bm25,dense,tutorial-langchain or none")]
-
-
-@eval_app.command("run")
-def eval_run(
-    set_name: Annotated[str, typer.Option("--set", help="documents | nq57_policy | alqac | uit")] = "documents",
-    retrieval: Annotated[Literal["hybrid", "bm25", "dense"], typer.Option(help="the product's retrieval")] = "hybrid",
-    mode: Annotated[Literal["extractive", "llm"], typer.Option(help="how answers are written")] = "extractive",
-    out: Annotated[Path | None, typer.Option(help="run directory (default runs/<set>-<retrieval>)")] = None,
-    baselines: BaselinesOpt = "bm25,dense,tutorial-langchain",
-    limit: Annotated[int | None, typer.Option(min=1, help="only the first N questions")] = None,
-    check_floors: Annotated[
-        bool, typer.Option("--check-floors", help="exit 1 when a headline metric is below eval/floors.json")
-    ] = False,
-    floors_file: Annotated[Path | None, typer.Option("--floors", help="floors file (default eval/floors.json)")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Index the set's corpus (cached), ask every question through the real pipeline, write the report."""
-    from eval import compare, runner
-
-    chosen = [] if baselines.strip() in ("", "none") else [b.strip() for b in baselines.split(",") if b.strip()]
-    unknown = [b for b in chosen if b not in runner.BASELINES]
-    if unknown:
-        typer.echo(f"Error: unknown baseline {unknown[0]!r}; known: {', '.join(runner.BASELINES)}", err=True)
-        raise typer.Exit(EXIT_ERROR)
-    settings = _settings()
-    out_dir = out or Path("runs") / f"{set_name}-{retrieval}"
-    with _domain_errors():
-        options = runner.RunOptions(retrieval, mode, chosen, limit)
-        result = runner.run(settings, set_name, options, log=lambda m: typer.echo(m, err=True))
-    runner.write_run(out_dir, result)
-    typer.echo(f"report: {out_dir / 'report.md'} and {out_dir / 'report.html'}", err=True)
-    if as_json:
-        _print_json(result.summaries)
-    else:
-        typer.echo(compare.headline_table(result.summaries, result.product))
-    if check_floors:
-        floors_path = floors_file or compare.FLOORS_PATH
-        floors = compare.load_floors(floors_path).get(set_name)
-        if floors is None:
-            typer.echo(f"Error: {floors_path} has no floors for set {set_name!r}", err=True)
-            raise typer.Exit(EXIT_ERROR)
-        broken = compare.check_floors(result.summaries[result.product]["overall"], floors)
-        for line in broken:
-            typer.echo(f"FLOOR BROKEN: {line}", err=True)
-        if broken:
-            raise typer.Exit(EXIT_ERROR)
-        typer.echo(f"all {len(floors)} floors of {set_name!r} hold", err=True)
-
-
-@eval_app.command("compare")
-def eval_compare(
-    run_a: Annotated[Path, typer.Argument(help="the earlier run directory")],
-    run_b: Annotated[Path, typer.Argument(help="the later run directory")],
-) -> None:
-    """Metric deltas between two runs (B − A) and the questions whose outcome flipped."""
-    from eval import compare
-
-    try:
-        typer.echo(compare.compare(run_a, run_b))
-    except FileNotFoundError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-
-
-@eval_app.command("material")
-def eval_material(
-    out: Annotated[Path, typer.Option(help="directory for material.json and material.md")] = Path("runs/material"),
-    index: IndexOpt = None,
-    topics: Annotated[Path | None, typer.Option(help="topics JSON (default: eval/questions/)")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Build lesson packs for a list of topics and check citations, quiz answers and distractors."""
-    from assistant.service import load_deps
-    from eval import material
-
-    settings = _settings(index)
-    with _domain_errors():
-        chosen = material.load_topics(topics) if topics else None
-        summary, checks = material.run_material(load_deps(settings), chosen)
-    material.write_material(out, summary, checks)
-    typer.echo(f"report: {out / 'material.md'}", err=True)
-    if as_json:
-        _print_json(summary)
-    else:
-        typer.echo(material.report_markdown(summary, checks))
-
-
-@eval_app.command("sets")
-def eval_sets() -> None:
-    """The evaluation sets and whether their data is present here."""
-    from eval.sets import SETS
-
-    settings = _settings()
-    for eval_set in SETS.values():
-        try:
-            n = f"{len(eval_set.questions(settings))} questions"
-        except AssistantError as exc:
-            n = f"unavailable: {exc.message_en}"
-        typer.echo(f"{eval_set.name:12} {eval_set.kind:10} {n} — {eval_set.description}")
+app.add_typer(eval_cli.app, name="eval")
 
 
 def main() -> None:

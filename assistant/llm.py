@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import SecretStr
-
+from core.config import Settings
 from core.errors import UpstreamError, UserInputError
+from core.openai_client import DEFAULT_BASE_URL, openai_client
 
 if TYPE_CHECKING:
-    import openai
-
-    from core.config import Settings
+    import openai  # annotations only: the package loads when a client is first built
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRY_STATUSES = frozenset({429, 503})
 FIRST_BACKOFF = 0.5  # seconds before the first retry, doubled for each next one
 MAX_RETRY_AFTER = 10.0  # a server asking for a longer pause is not retried: the user is waiting
@@ -82,15 +78,15 @@ class LLMRejected(LLMError):
 class OpenAIChatModel:
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp's llama-server, Ollama...).
 
-    `base_url` and `api_key` fall back to OPENAI_BASE_URL / OPENAI_API_KEY (local servers ignore the key).
+    An empty `base_url` means OpenAI's own; local servers ignore the key.
     `timeout` is also the default deadline of a call; `retries` is the most retries a call may make.
     """
 
     def __init__(
         self,
-        base_url: str | None,
+        base_url: str,
         model: str,
-        api_key: str | None,
+        api_key: str,
         timeout: float = 30.0,
         max_tokens: int = 700,
         temperature: float = 0.1,
@@ -101,14 +97,14 @@ class OpenAIChatModel:
                 "No chat model named: set ASSISTANT_LLM_MODEL to the model name the server expects.",
                 "Chưa đặt tên mô hình ngôn ngữ: hãy đặt ASSISTANT_LLM_MODEL đúng tên mô hình máy chủ phục vụ.",
             )
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.model = model
         self.name = f"openai:{self.base_url}:{model}"
         self.timeout = timeout
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.retries = retries
-        self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+        self._api_key = api_key
         self._client: openai.OpenAI | None = None
         self._lock = threading.Lock()
         self._probed: tuple[float, str | None] = (-float("inf"), None)
@@ -172,12 +168,8 @@ class OpenAIChatModel:
     def _openai(self) -> openai.OpenAI:
         with self._lock:
             if self._client is None:
-                import openai
-
-                # Creating the client opens no connection; max_retries=0 because the retries are ours.
-                self._client = openai.OpenAI(
-                    base_url=self.base_url, api_key=self._api_key, timeout=self.timeout, max_retries=0
-                )
+                # max_retries=0: the retries are ours, within the caller's deadline.
+                self._client = openai_client(self.base_url, self._api_key, self.timeout, max_retries=0)
             return self._client
 
     def _deadline(self, deadline: float | None) -> float:
@@ -330,16 +322,13 @@ def _cause(exc: BaseException) -> str:
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
     """The chat model the settings name, or None (extractive answers) when ASSISTANT_LLM_MODEL is empty."""
-    model = (getattr(settings, "llm_model", "") or "").strip()
-    if not model:
+    if not settings.llm_model.strip():
         return None
-    secret = getattr(settings, "llm_api_key", None)
-    api_key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
     return OpenAIChatModel(
-        getattr(settings, "llm_base_url", "") or os.environ.get("OPENAI_BASE_URL") or None,
-        model,
-        api_key or os.environ.get("OPENAI_API_KEY") or None,
-        timeout=float(getattr(settings, "llm_timeout", 30.0)),
-        max_tokens=int(getattr(settings, "llm_max_tokens", 700)),
-        temperature=float(getattr(settings, "llm_temperature", 0.1)),
+        settings.llm_base_url,
+        settings.llm_model.strip(),
+        settings.llm_api_key.get_secret_value() if settings.llm_api_key else "",
+        timeout=settings.llm_timeout,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
     )

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
-from assistant import service
-from assistant.service import Deps
-from assistant.types import Answer, Filters
+from assistant.deps import Deps
+from assistant.pipeline import Delta, Done, Event, Turn, events
 
 WORDS_PER_DELTA = 4
 
@@ -30,18 +29,12 @@ class StreamEvent:
     data: dict[str, Any]
 
 
-def chat_events(
-    deps: Deps,
-    question: str,
-    history: list[dict[str, str]] | None = None,
-    filters: Filters | None = None,
-    k: int | None = None,
-) -> Iterator[StreamEvent]:
+def chat_events(deps: Deps, turn: Turn) -> Iterator[StreamEvent]:
     """Validate now (bad input raises before anything is streamed), then the events of the answer."""
-    return _events(service.answer_events(deps, question, history, filters, k, stream=True))
+    return _events(events(deps, turn, stream=True))
 
 
-def _events(items: Iterator[str | Answer]) -> Iterator[StreamEvent]:
+def _events(items: Iterator[Event]) -> Iterator[StreamEvent]:
     """An LLM's deltas as they come; an extractive answer (no deltas) cut into pieces of a few words.
 
     The `final` event is authoritative: when a check replaced or renumbered an LLM answer, its text differs
@@ -50,14 +43,16 @@ def _events(items: Iterator[str | Answer]) -> Iterator[StreamEvent]:
     streamed = False
     try:
         for item in items:
-            if isinstance(item, str):
+            if isinstance(item, Delta):
                 streamed = True
-                yield StreamEvent("delta", {"text": item})
+                yield StreamEvent("delta", {"text": item.text})
                 continue
+            assert isinstance(item, Done)
+            answer = item.trace.answer
             if not streamed:
-                for piece in split_words(item.answer):
+                for piece in split_words(answer.answer):
                     yield StreamEvent("delta", {"text": piece})
-            yield StreamEvent("final", item.to_dict())
+            yield StreamEvent("final", answer.to_dict())
     finally:
         close = getattr(items, "close", None)
         if close is not None:

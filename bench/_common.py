@@ -1,8 +1,7 @@
-"""Helpers shared by the benchmark scripts: machine facts, timing, percentiles, temp dirs, the CLI."""
+"""Helpers shared by the benchmark scripts: machine facts, timing, percentiles (eval.metrics), temp dirs, the CLI."""
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import statistics
@@ -13,6 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+# One percentile for eval and bench (linear interpolation, see its docstring); bench scripts import it from here.
+from eval.metrics import percentile as percentile
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DOCUMENTS = REPO / "documents"
@@ -66,12 +68,6 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
 
 
 def median(values: list[float]) -> float:

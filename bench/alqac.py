@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.query import understand
-from assistant.service import load_deps
+from assistant.deps import load_deps
+from assistant.understand.query import understand
 from core.config import Settings
 from core.embedders import build_embedder
 from core.vntext import fold

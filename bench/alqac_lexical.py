@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.query import understand
+from assistant.understand.query import understand
 from core.index.lexical import LexicalIndex
 from core.vntext import fold
 

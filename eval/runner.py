@@ -24,15 +24,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant import service
-from assistant.query import Query, understand
-from assistant.service import Deps
+from assistant import pipeline
+from assistant.deps import Deps
+from assistant.llm import build_chat_model
+from assistant.pipeline import Turn
 from assistant.types import Answer, Passage
+from assistant.understand.query import understand
 from core.config import Settings
+from core.embedders import build_embedder
 from core.errors import AssistantError
+from core.index.reader import IndexReader
 from eval import metrics
+from eval.report import write_report
 from eval.scoring import Record, by_type, document_ranks, gold_rank, holds, item_ranks, summarise
 from eval.sets import EvalSet, corpus_hash, get_set
+from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
 
 RETRIEVE_K = 10
 BASELINES = ("bm25", "dense", "tutorial-langchain")
@@ -74,40 +80,22 @@ def _answer_scores(item: dict, answer: Answer, eval_set: EvalSet) -> tuple[list[
 def evaluate_question(
     deps: Deps, item: dict, eval_set: EvalSet, method: str = "hybrid", mode: Mode = "extractive"
 ) -> Record:
-    """Ask one question the way /api/chat does (understand → retrieve → answer) and score every stage."""
-    t0 = time.perf_counter()
-    query = _understand(deps, item, mode)
-    t1 = time.perf_counter()
-    ranked = deps.retriever.rank(query, None, method, deps.settings.fusion)
-    passages = deps.retriever.select(ranked, max(RETRIEVE_K, deps.settings.top_k))
-    t2 = time.perf_counter()
-    answer = _answer(deps, query, passages[: deps.settings.top_k], mode, item.get("history"))
-    t3 = time.perf_counter()
-    timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
+    """Ask one question through the pipeline /api/chat uses (understand → retrieve → answer); score every stage."""
+    turn = Turn(
+        item["question"],
+        item.get("history"),
+        method=method,
+        keep=RETRIEVE_K,
+        answerer="auto" if mode == "llm" else "extractive",
+    )
+    trace = pipeline.run(deps, turn)
+    passages = trace.candidates
     if eval_set.rank_unit == "document":
-        doc_ids = list(dict.fromkeys(deps.index.chunks[cid].doc_id for cid, _ in ranked))
+        doc_ids = list(dict.fromkeys(deps.index.chunks[cid].doc_id for cid, _ in trace.ranking))
         gold_ranks, per_item = document_ranks(doc_ids[:RETRIEVE_K], item["gold"])
     else:
         gold_ranks, per_item = gold_rank(passages[:RETRIEVE_K], item["gold"]), item_ranks(passages, item["gold"])
-    return _record(item, eval_set, method, passages, gold_ranks, per_item, answer, timings)
-
-
-def _understand(deps: Deps, item: dict, mode: Mode) -> Query:
-    """As the service does: in LLM mode a follow-up is rewritten by the model first."""
-    if mode == "llm":
-        return service.understand_turn(deps, item["question"], item.get("history"))
-    return understand(item["question"], item.get("history"))
-
-
-def _answer(deps: Deps, query: Query, passages: list[Passage], mode: Mode, history: list | None = None) -> Answer:
-    """The answer as /api/chat writes it: extractive, or the LLM's, checked, with its fallbacks."""
-    if mode == "extractive":
-        from assistant.answer import extractive_answer
-
-        return extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
-    *_, answer = service.write_answer(deps, query, passages, history, stream=False)
-    assert isinstance(answer, Answer)
-    return answer
+    return _record(item, eval_set, method, passages, gold_ranks, per_item, trace.answer, trace.timings)
 
 
 def _record(
@@ -193,10 +181,6 @@ def index_key(settings: Settings, embedder_name: str) -> str:
 
 def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lambda _: None) -> Prepared:
     """Materialise the set's corpus and bring its cached index up to date (only changed files are embedded)."""
-    from core.embedders import build_embedder
-    from core.index.reader import IndexReader
-    from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
-
     eval_set = get_set(set_name)
     questions = eval_set.questions(settings)
     cache = settings.eval_cache_dir
@@ -212,8 +196,6 @@ def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lamb
         bar.close()
     log(f"index: {summary.documents} documents, {summary.chunks} chunks ({summary.chunks_embedded} embedded now)")
     run_settings = settings.model_copy(update={"index_dir": index_dir, "documents_dir": corpus_dir})
-    from assistant.llm import build_chat_model
-
     chat_model = build_chat_model(settings)
     deps = Deps(settings=run_settings, embedder=embedder, index=IndexReader(index_dir), chat_model=chat_model)
     deps.retriever.search(understand("khởi động"), 1)  # load the model and the index before anything is timed
@@ -311,8 +293,7 @@ def _run_config(prepared: Prepared, questions: list[dict], config: str, mode: Mo
 
     bar = tqdm(questions, desc=config, unit="q", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
     if config == "tutorial-langchain":
-        from eval.baselines import TutorialRAG
-        from ingest.pipeline import ProgressBar
+        from eval.baselines import TutorialRAG  # imports langchain: only when that baseline runs
 
         progress = ProgressBar()
         try:
@@ -339,8 +320,6 @@ def _git_commit() -> str | None:
 
 def write_run(out_dir: Path, result: RunResult) -> list[Path]:
     """run.json, summary.json, results*.jsonl and the report (report.md, report.html, plots/)."""
-    from eval.report import write_report
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "run.json", out_dir / "summary.json"]
     written[0].write_text(json.dumps(result.run, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -107,6 +107,6 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float, r
 @pytest.fixture(scope="session")
 def sample_deps(sample_index: Path):
     """Answering dependencies (real embedder, opened index, retriever) over the session's sample index."""
-    from assistant.service import load_deps
+    from assistant.deps import load_deps
 
     return load_deps(make_settings(sample_index))

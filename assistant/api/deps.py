@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Request
 
+from assistant.deps import Deps, load_deps
 from assistant.feedback import FeedbackStore
-from assistant.service import Deps, load_deps
 from core.config import Settings
 from core.errors import AssistantError, ForbiddenError, IndexMissingError, UnauthorizedError
 from core.index.layout import manifest_path

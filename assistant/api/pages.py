@@ -1,8 +1,18 @@
-"""The chat page, the embedding demo, the lesson-drafting page and their scripts, served from assistant/web/."""
+"""The chat page, the embedding demo, the lesson-drafting page and their scripts, served from assistant/web/.
+
+The two scripts share their helpers (h, formatDate, sourceLine, writeClipboard), written once in
+assistant/web/common.js. A portal embeds the widget with one <script> tag and must not get our globals, so the
+shared file is not a script of its own: serving /widget.js or /soan-bai.js replaces the script's
+`// @include common.js` line, inside its IIFE, with the text of common.js. That is the whole build step: no
+bundler, done on the first request and kept for the life of the process (restart `assistant serve` after
+editing assistant/web/*.js). The pages' CSP `script-src 'self'` still holds: the scripts come from this server.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+import textwrap
 from pathlib import Path
 
 import anyio
@@ -19,6 +29,11 @@ CSP = (
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 API_BASE = "{{API_BASE}}"
+COMMON = "common.js"
+# The line of a page script where common.js goes: once per script, on a line of its own (its indent is kept).
+INCLUDE = re.compile(r"^([ \t]*)// @include common\.js\b.*$", re.MULTILINE)
+
+_scripts: dict[Path, str] = {}  # served script text by script file, built once per process
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,9 +64,19 @@ async def lesson_script() -> Response:
 
 
 async def _script(name: str) -> Response:
-    script = await _read(name)
+    script = _scripts.get(WEB_DIR / name)
+    if script is None:
+        script = _scripts[WEB_DIR / name] = with_common(await _read(name), await _read(COMMON), name)
     headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
     return Response(script, media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+def with_common(script: str, common: str, name: str) -> str:
+    """script with its `// @include common.js` line replaced by common (indented like that line)."""
+    found = len(INCLUDE.findall(script))
+    if found != 1:
+        raise RuntimeError(f"assistant/web/{name} needs exactly one `// @include common.js` line, has {found}")
+    return INCLUDE.sub(lambda m: textwrap.indent(common.strip("\n"), m.group(1)), script, count=1)
 
 
 async def _page(request: Request, name: str) -> HTMLResponse:

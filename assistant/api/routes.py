@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from assistant import service, streaming
+from assistant import documents, pipeline, streaming
 from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, SettingsDep, current_deps
 from assistant.api.schemas import (
     ChatRequest,
@@ -36,7 +36,7 @@ from assistant.api.schemas import (
     SearchResponse,
 )
 from assistant.feedback import FeedbackEntry
-from assistant.material import render
+from assistant.material import formats, render
 from assistant.material.builder import build_pack
 from core.errors import AssistantError, IndexMissingError
 
@@ -86,15 +86,13 @@ class EventStreamResponse(StreamingResponse):
 @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS, tags=["assistant"])
 async def chat(body: ChatRequest, deps: DepsDep) -> ChatResponse:
     """Answer a question with numbered, cited sources (or refuse when the documents do not say)."""
-    answer = await run_in_threadpool(
-        service.chat,
-        deps,
-        body.question,
-        [turn.model_dump() for turn in body.history],
-        body.filters.to_domain() if body.filters else None,
-        body.k,
-    )
-    return ChatResponse.model_validate(answer.to_dict())
+    trace = await run_in_threadpool(pipeline.run, deps, _turn(body))
+    return ChatResponse.model_validate(trace.answer.to_dict())
+
+
+def _turn(body: ChatRequest) -> pipeline.Turn:
+    history = [turn.model_dump() for turn in body.history]
+    return pipeline.Turn(body.question, history, body.filters.to_domain() if body.filters else None, body.k)
 
 
 @router.post(
@@ -105,9 +103,7 @@ async def chat(body: ChatRequest, deps: DepsDep) -> ChatResponse:
 )
 async def chat_stream(body: ChatRequest, deps: DepsDep) -> EventStreamResponse:
     """The answer of /api/chat as server-sent events; bad input and a missing index fail before streaming."""
-    filters = body.filters.to_domain() if body.filters else None
-    history = [turn.model_dump() for turn in body.history]
-    events = streaming.chat_events(deps, body.question, history, filters, body.k)
+    events = streaming.chat_events(deps, _turn(body))
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return EventStreamResponse(_server_sent(events), headers=headers)
 
@@ -159,7 +155,7 @@ async def material(
     )
     if fmt == "json":
         return MaterialResponse.model_validate(render.to_data(pack))
-    content = await run_in_threadpool(render.render_as, pack, fmt)
+    content = await run_in_threadpool(formats.render_as, pack, fmt)
     ascii_name, name = render.download_names(pack.topic, fmt)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(content, media_type=render.MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
@@ -210,20 +206,20 @@ async def search(
     k: Annotated[int | None, Query(ge=1, le=50, description="default: settings.top_k")] = None,
 ) -> SearchResponse:
     """Ranked passages for a query, without an answer."""
-    passages = await run_in_threadpool(service.search, deps, q, k)
+    passages = await run_in_threadpool(pipeline.search, deps, q, k)
     return SearchResponse(query=q, results=[PassageModel.model_validate(p.to_dict()) for p in passages])
 
 
 @router.get("/api/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])
 async def list_documents(deps: DepsDep) -> DocumentList:
     """Every document in the index with its metadata."""
-    return DocumentList(documents=[DocumentSummary.model_validate(d) for d in service.list_documents(deps)])
+    return DocumentList(documents=[DocumentSummary.model_validate(d) for d in documents.list_documents(deps)])
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=ERRORS, tags=["documents"])
 async def get_document(doc_id: str, deps: DepsDep) -> DocumentDetail:
     """Cleaned text and metadata of one document."""
-    return DocumentDetail.model_validate(service.get_document(deps, doc_id))
+    return DocumentDetail.model_validate(documents.get_document(deps, doc_id))
 
 
 @router.get("/healthz", response_model=Health, tags=["ops"])

@@ -6,8 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from assistant.material.builder import MAX_TOPIC_CHARS, POINTS_RANGE, QUESTIONS_RANGE
-from assistant.material.types import Audience
+from assistant.material.types import MAX_TOPIC_CHARS, POINTS_RANGE, QUESTIONS_RANGE, Audience
 from assistant.types import Filters
 
 

@@ -15,18 +15,27 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from assistant.answer import analyse
-from assistant.citations import MARKER
-from assistant.evidence import question_names
-from assistant.grounding import build_messages, check_answer
+from assistant.answer.checks import check_answer
+from assistant.answer.citations import MARKER
+from assistant.answer.extractive import analyse
+from assistant.answer.prompts import build_messages
+from assistant.deps import Deps
 from assistant.material.facts import Pool, canon, find_facts
 from assistant.material.faq import build_faq
 from assistant.material.glossary import glossary
 from assistant.material.quiz import Candidate, build_quiz
-from assistant.material.types import AUDIENCES, Audience, KeyPoint, LessonPack, SourceRef
-from assistant.query import Query, understand
-from assistant.service import Deps
+from assistant.material.types import (
+    AUDIENCES,
+    MAX_TOPIC_CHARS,
+    POINTS_RANGE,
+    QUESTIONS_RANGE,
+    Audience,
+    KeyPoint,
+    LessonPack,
+    SourceRef,
+)
 from assistant.types import Passage
+from assistant.understand.query import Query, understand
 from core.docnumbers import number_key
 from core.errors import UpstreamError, UserInputError
 from core.sentences import split_sentences
@@ -34,9 +43,6 @@ from core.vntext import content_terms, fold, folded_syllable_set, nfc, syllables
 
 logger = logging.getLogger(__name__)
 
-MAX_TOPIC_CHARS = 300
-POINTS_RANGE = (3, 12)
-QUESTIONS_RANGE = (4, 30)
 SEARCH_K = 15
 # A lesson needs more than an answer does: the topic's terms well covered, not just touched.
 MIN_EVIDENCE = 0.5
@@ -163,7 +169,7 @@ def _require_evidence(deps: Deps, topic: str, query: Query, passages: list[Passa
     coverage = sum(w for t, w in weights.items() if t in found) / (sum(weights.values()) or 1.0)
     evidence = analyse(query, passages, deps.index)[1]
     context = fold(" ".join(f"{p.title} {p.text}" for p in passages).lower())
-    names_ok = all(fold(name.lower()) in context for name in question_names(query.text))
+    names_ok = all(fold(name.lower()) in context for name in query.names)
     numbers = {number_key(n) for p in passages for n in p.numbers}
     numbers_ok = all(key in numbers for key in query.number_keys)  # "68-NQ/TW" is not "57-NQ/TW"
     logger.info("topic %r: evidence %.2f, coverage %.2f", query.text, evidence, coverage)
@@ -185,7 +191,7 @@ def _rank_sentences(deps: Deps, query: Query, passages: list[Passage], audience:
     weights = _weights(deps, query)
     total = sum(weights.values()) or 1.0
     pairs = set(zip(weights, list(weights)[1:], strict=False))
-    names = [fold(name.lower()) for name in question_names(query.text)]
+    names = [fold(name.lower()) for name in query.names]
     ranked = []
     for rank, passage in enumerate(passages):
         context = folded_syllable_set(f"{passage.title} {passage.text}")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.citations import MARKER
+from assistant.answer.citations import MARKER
+from assistant.deps import Deps
 from assistant.material.facts import canon, find_facts
 from assistant.material.types import FAQItem
-from assistant.service import Deps, chat
+from assistant.pipeline import chat
 from assistant.types import Passage
 
 FAQ_RANGE = (3, 5)

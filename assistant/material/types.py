@@ -14,6 +14,10 @@ AUDIENCES: dict[str, str] = {
     "dang-vien": "đảng viên",
     "nguoi-dan": "người dân",
 }
+# What a request may ask for (the builder, the CLI and the HTTP schema share these bounds).
+MAX_TOPIC_CHARS = 300
+POINTS_RANGE = (3, 12)
+QUESTIONS_RANGE = (4, 30)
 
 
 @dataclass

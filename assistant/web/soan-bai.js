@@ -4,9 +4,13 @@
  * Posts the form to /api/material, shows the draft read-only, downloads it as Markdown or DOCX (the same
  * request with ?format=md|docx, saved through a Blob), copies the Markdown. Plain ES2020, no dependencies.
  * Server data is only ever put into the DOM with textContent: documents may contain markup.
+ * The server sends this file with common.js (the helpers it shares with widget.js) put in place of the
+ * @include line below, inside this IIFE (see assistant/api/pages.py).
  */
 (() => {
   "use strict";
+
+  // @include common.js: h, formatDate, sourceLine, writeClipboard
 
   const T = {
     submit: "Soạn bài",
@@ -51,18 +55,7 @@
   const state = { busy: false, request: null, pack: null, markdown: null };
   const $ = (id) => document.getElementById(id);
 
-  // ---------------------------------------------------------------- DOM helpers
-
-  /** An element with attributes; `text` sets textContent, other children are appended. */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "text") el.textContent = value;
-      else if (value !== undefined && value !== null && value !== false) el.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) if (child !== null && child !== undefined) el.append(child);
-    return el;
-  }
+  // ---------------------------------------------------------------- DOM helpers (h is in common.js)
 
   /** Text with every [n] that names a source turned into a link to it (all through text nodes). */
   function cited(text, sourceNumbers) {
@@ -79,12 +72,6 @@
     return nodes;
   }
 
-  function formatDate(value) {
-    const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?/.exec(String(value || ""));
-    if (!m) return value ? String(value) : "";
-    return m[3] ? `${m[3]}/${m[2]}/${m[1]}` : `${m[2]}/${m[1]}`;
-  }
-
   /** The day the pack was made, in Viet Nam (UTC+7, no daylight saving). */
   function createdDay(created) {
     const time = Date.parse(created);
@@ -92,11 +79,6 @@
     const d = new Date(time + 7 * 3600 * 1000);
     const pad = (x) => String(x).padStart(2, "0");
     return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
-  }
-
-  function sourceLine(source) {
-    const numbers = Array.isArray(source.numbers) ? source.numbers.join(", ") : "";
-    return [source.title || source.doc_id, numbers, formatDate(source.date), source.source].filter(Boolean).join(" — ");
   }
 
   function answerLine(item) {
@@ -133,7 +115,7 @@
       section("glossary", T.glossary, pack.glossary, () => renderGlossary(pack.glossary)),
       section("sources", T.sources, pack.sources, () => h("ul", { class: "source-list" }, ...pack.sources.map((s) =>
         h("li", { id: `nguon-${s.n}` },
-          h("span", { class: "source-line", text: `[${s.n}] ${sourceLine(s)}` }),
+          h("span", { class: "source-line", text: sourceLine(s) }),
           h("details", {}, h("summary", { text: T.passage }), h("p", { text: s.text })))))),
     );
   }
@@ -312,16 +294,6 @@
     } else {
       showCopyBox(state.markdown);
     }
-  }
-
-  async function writeClipboard(text) {
-    try {
-      if (navigator.clipboard && window.isSecureContext) {
-        await navigator.clipboard.writeText(text);
-        return true;
-      }
-    } catch (e) { /* not allowed: the reader copies by hand */ }
-    return false;
   }
 
   /** Where automatic copying is refused (plain http, no permission): the Markdown, selected, to copy by hand. */

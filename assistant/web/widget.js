@@ -7,9 +7,13 @@
  * offline or behind strict proxies. Everything lives in an open shadow root so the host page's CSS
  * cannot reach in (and ours cannot leak out); browser tests reach it through host.shadowRoot.
  * Server data is only ever put into the DOM with textContent / text nodes: documents may contain markup.
+ * The server sends this file with common.js (the helpers it shares with soan-bai.js) put in place of the
+ * @include line below, inside this IIFE: still one script, no globals (see assistant/api/pages.py).
  */
 (() => {
   "use strict";
+
+  // @include common.js: h, formatDate, sourceLine, writeClipboard
 
   const T = {
     title: "Trợ lý Nghị quyết",
@@ -199,36 +203,7 @@
     return merged;
   }
 
-  /** "2025-01-12" -> "12/01/2025", "2025-01" -> "01/2025"; anything else unchanged. */
-  function formatDate(value) {
-    if (!value) return "";
-    const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?/.exec(String(value));
-    if (!m) return String(value);
-    return m[3] ? `${m[3]}/${m[2]}/${m[1]}` : `${m[2]}/${m[1]}`;
-  }
-
-  /** "[n] title — date — numbers" for the source lists and the copied text. */
-  function sourceLine(source) {
-    const numbers = Array.isArray(source.numbers) ? source.numbers.join(", ") : "";
-    const parts = [source.title || source.doc_id, formatDate(source.date), numbers].filter(Boolean);
-    return `[${source.n}] ${parts.join(" — ")}`;
-  }
-
-  // ---------------------------------------------------------------- DOM helpers
-
-  /** createElement with attributes; string children become text nodes (never parsed as HTML). */
-  function h(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = String(value);
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-    return node;
-  }
+  // ---------------------------------------------------------------- DOM helpers (h is in common.js)
 
   /** A static icon (no data): a speech bubble for the launcher. */
   function bubbleIcon() {
@@ -844,35 +819,10 @@ mark { background: #fff1a8; color: inherit; padding: 0 1px; border-radius: 2px; 
     const lines = [data.answer];
     const listed = data.refused ? data.sources : citedSources(data.answer, data.sources);
     if (listed.length) lines.push("", (data.refused ? T.nearest : T.sources) + ":", ...listed.map(sourceLine));
-    const ok = await writeClipboard(lines.join("\n"));
+    const ok = await writeClipboard(lines.join("\n"), ui.root); // inside the shadow root, like the focus
     button.textContent = ok ? T.copied : T.copyFailed;
     button.classList.toggle("copied", ok);
     setTimeout(() => { button.textContent = T.copy; button.classList.remove("copied"); }, 2000);
-  }
-
-  /** navigator.clipboard needs a secure context; intranet portals on plain http fall back to execCommand. */
-  async function writeClipboard(text) {
-    try {
-      if (navigator.clipboard && window.isSecureContext) {
-        await navigator.clipboard.writeText(text);
-        return true;
-      }
-    } catch (e) { /* fall through to the legacy path */ }
-    const area = h("textarea", { readonly: true, "aria-hidden": "true" });
-    area.value = text;
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    area.style.top = "0";
-    ui.root.append(area);
-    const focused = ui.shadow.activeElement;
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch (e) { /* unsupported */ }
-    area.remove();
-    if (focused) focused.focus();
-    return ok;
   }
 
   // ---------------------------------------------------------------- start

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import openai  # noqa: F401  # imported up front: the timings below measure calls, not the first import
@@ -205,7 +204,6 @@ def test_closing_the_stream_early_disconnects_from_the_server(stub: OpenAIStub) 
 
 
 def test_build_chat_model_without_a_model_is_none() -> None:
-    assert build_chat_model(SimpleNamespace()) is None  # type: ignore[arg-type]
     assert build_chat_model(Settings(_env_file=None, llm_model="")) is None  # type: ignore[call-arg]
 
 
@@ -227,10 +225,14 @@ def test_build_chat_model_reads_the_settings() -> None:
     assert model.name == "openai:http://127.0.0.1:8080/v1:qwen2.5-7b-instruct"
 
 
-def test_build_chat_model_falls_back_to_openai_env(stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_fall_back_to_openai_env(stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENAI_BASE_URL / OPENAI_API_KEY are read by the settings object, not by the client: one door."""
+    monkeypatch.delenv("ASSISTANT_LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("ASSISTANT_LLM_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
-    settings = Settings(_env_file=None, llm_model=MODEL, llm_base_url="", llm_api_key=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, llm_model=MODEL)  # type: ignore[call-arg]
+    assert settings.llm_base_url == stub.base_url
     model = build_chat_model(settings)
 
     assert model is not None and model.complete(MESSAGES) == TEXT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.pipeline import Turn
 from assistant.streaming import chat_events, split_words
 from core.errors import UserInputError
 
@@ -36,7 +37,7 @@ def test_split_words_empty_text_no_pieces() -> None:
 
 @pytest.mark.slow
 def test_chat_events_question_deltas_then_final(sample_deps) -> None:
-    events = list(chat_events(sample_deps, QUESTION))
+    events = list(chat_events(sample_deps, Turn(QUESTION)))
     assert [e.event for e in events[:-1]] == ["delta"] * (len(events) - 1) and len(events) > 2
     final = events[-1]
     assert final.event == "final" and final.data["degraded"] is False
@@ -47,4 +48,4 @@ def test_chat_events_question_deltas_then_final(sample_deps) -> None:
 @pytest.mark.slow
 def test_chat_events_empty_question_raises_before_iteration(sample_deps) -> None:
     with pytest.raises(UserInputError):
-        chat_events(sample_deps, "  ")  # not next(...): the error comes when the generator is made
+        chat_events(sample_deps, Turn("  "))  # not next(...): the error comes when the generator is made

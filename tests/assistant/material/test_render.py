@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from assistant.material import render
+from assistant.material import render, word
 from assistant.material.types import FAQItem, GlossaryItem, KeyPoint, LessonPack, QuizItem, SourceRef
 
 NFD_TOPIC = unicodedata.normalize("NFD", "Phong trào Bình dân học vụ số")
@@ -97,7 +97,7 @@ def test_json_round_trips_with_note_first(pack: LessonPack) -> None:
 
 
 def reopen(pack: LessonPack):
-    return Document(io.BytesIO(render.to_docx(pack)))
+    return Document(io.BytesIO(word.to_docx(pack)))
 
 
 def all_text(doc) -> str:

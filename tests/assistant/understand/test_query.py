@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.query import understand
+from assistant.understand.query import understand
 
 HISTORY = [
     {"role": "user", "content": "Nghị quyết 04-NQ/TU về chuyển đổi số của Gia Lai đặt chỉ tiêu kinh tế số bao nhiêu?"},

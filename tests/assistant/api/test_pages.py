@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,13 @@ CSP = (
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 PAGE = '<!doctype html><title>Trợ lý</title><script src="{{API_BASE}}/widget.js" data-api="{{API_BASE}}"></script>'
+WIDGET = '(() => {\n  "use strict";\n  // @include common.js: shared\n  // Trợ lý Nghị quyết\n})();\n'
+COMMON = "/* shared */\nfunction shared() {\n  return 1;\n}\n"
+SERVED = (
+    '(() => {\n  "use strict";\n  /* shared */\n  function shared() {\n    return 1;\n  }\n'
+    "  // Trợ lý Nghị quyết\n})();\n"
+)
+SHARED = ["h", "formatDate", "sourceLine", "writeClipboard"]  # the helpers widget.js and soan-bai.js share
 
 
 @pytest.fixture
@@ -26,7 +37,8 @@ def web_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Stand-in pages in a temporary directory (assistant/web/ belongs to the widget's own work)."""
     web = tmp_path / "web"
     web.mkdir()
-    (web / "widget.js").write_text('"use strict";\n// Trợ lý Nghị quyết\n', encoding="utf-8")
+    (web / "widget.js").write_text(WIDGET, encoding="utf-8")
+    (web / "common.js").write_text(COMMON, encoding="utf-8")
     (web / "index.html").write_text(PAGE, encoding="utf-8")
     (web / "embed-demo.html").write_text(PAGE.replace("Trợ lý", "Nhúng thử"), encoding="utf-8")
     monkeypatch.setattr(pages, "WEB_DIR", web)
@@ -46,7 +58,57 @@ def test_widget_js_served_as_utf8_javascript_cached(web_dir: Path, client: TestC
     assert response.headers["content-type"] == "application/javascript; charset=utf-8"
     assert response.headers["cache-control"] == "public, max-age=300"
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.text == (web_dir / "widget.js").read_text(encoding="utf-8")
+    assert response.text == SERVED  # common.js in place of the @include line, inside the IIFE, indented
+
+
+def test_widget_js_built_once_per_process(web_dir: Path, client: TestClient) -> None:
+    assert client.get("/widget.js").text == SERVED
+    (web_dir / "common.js").write_text("function changed() {}\n", encoding="utf-8")
+    assert client.get("/widget.js").text == SERVED
+
+
+@pytest.mark.parametrize("script", ['"use strict";\n', WIDGET + "// @include common.js\n"])
+def test_with_common_needs_exactly_one_include_line(script: str) -> None:
+    with pytest.raises(RuntimeError, match="exactly one `// @include common.js` line"):
+        pages.with_common(script, COMMON, "widget.js")
+
+
+def definitions(text: str, name: str) -> int:
+    return len(re.findall(rf"(?:\bfunction\s*\*?\s+|\b(?:const|let|var)\s+){re.escape(name)}\s*[(=]", text))
+
+
+@pytest.mark.parametrize("path", ["/widget.js", "/soan-bai.js"])
+def test_served_scripts_define_the_shared_helpers_once(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert not pages.INCLUDE.search(response.text) and response.text.rstrip().endswith("})();")
+    assert {name: definitions(response.text, name) for name in SHARED} == dict.fromkeys(SHARED, 1)
+
+
+def test_web_files_define_the_shared_helpers_only_in_common_js() -> None:
+    for file in sorted(pages.WEB_DIR.iterdir()):
+        expected = 1 if file.name == pages.COMMON else 0
+        text = file.read_text(encoding="utf-8")
+        assert {name: definitions(text, name) for name in SHARED} == dict.fromkeys(SHARED, expected), file.name
+    for script in ("widget.js", "soan-bai.js"):
+        assert len(pages.INCLUDE.findall((pages.WEB_DIR / script).read_text(encoding="utf-8"))) == 1
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_served_widget_helpers_under_node(client: TestClient, tmp_path: Path) -> None:
+    """The served widget.js parses, exports its pure helpers under Node (no DOM), and sourceLine reads right."""
+    for name in ("widget.js", "soan-bai.js"):
+        (tmp_path / name.replace(".js", ".cjs")).write_text(client.get(f"/{name}").text, encoding="utf-8")
+        subprocess.run(["node", "--check", str(tmp_path / name.replace(".js", ".cjs"))], check=True, timeout=60)
+    source = {"n": 2, "title": "Nghị quyết 57", "date": "2024-12-22", "numbers": ["57-NQ/TW"], "source": "nq57.txt"}
+    code = (
+        f"const w = require({json.dumps(str(tmp_path / 'widget.cjs'))});"
+        f"console.log(JSON.stringify([w.sourceLine({json.dumps(source)}), w.sourceLine({{n: 3, doc_id: 'd3'}}),"
+        " w.formatDate('2025-01'), w.formatDate(null)]));"
+    )
+    out = subprocess.run(["node", "-e", code], check=True, capture_output=True, text=True, timeout=60).stdout
+    # The line the lesson's Markdown and DOCX print too (assistant/material/render.py: "- [n] " + source_line).
+    assert json.loads(out) == ["[2] Nghị quyết 57 — 57-NQ/TW — 22/12/2024 — nq57.txt", "[3] d3", "01/2025", ""]
 
 
 @pytest.mark.parametrize(("path", "title"), [("/", "Trợ lý"), ("/embed-demo", "Nhúng thử")])

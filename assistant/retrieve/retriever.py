@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from assistant.query import Query
+from assistant.retrieve.filters import matches
 from assistant.types import Filters, Passage
+from assistant.understand.query import Query
 from core.config import Settings
 from core.docnumbers import number_key
 from core.index.reader import IndexReader
@@ -113,7 +114,7 @@ class Retriever:
     def _allowed(self, filters: Filters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
             return None
-        docs = [d for d, r in self.index.documents.items() if _matches(r.meta, filters)]
+        docs = [d for d, r in self.index.documents.items() if matches(r.meta, filters)]
         return {c.chunk_id for d in docs for c in self.index.documents[d].chunks}
 
     def _dedupe(self, ranked: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:
@@ -164,21 +165,6 @@ def weighted(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tuple[s
             norm = (s - low) / span if high > low else 1.0
             scores[cid] = scores.get(cid, 0.0) + weight * norm
     return sorted(scores.items(), key=lambda item: -item[1])
-
-
-def _matches(meta, filters: Filters) -> bool:
-    if filters.doc_ids and meta.doc_id not in filters.doc_ids:
-        return False
-    if filters.kinds and meta.kind not in filters.kinds:
-        return False
-    if filters.places:
-        have = {p.lower() for p in meta.places}
-        wanted = {p.lower() for p in filters.places}
-        if not any(w in have or any(h.endswith(" " + w) for h in have) for w in wanted):
-            return False
-    if filters.date_from and (not meta.date or meta.date[: len(filters.date_from)] < filters.date_from):
-        return False
-    return not (filters.date_to and (not meta.date or meta.date[: len(filters.date_to)] > filters.date_to))
 
 
 def _overlaps(a, b) -> bool:

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from assistant.evidence import (
+from assistant.answer.citations import cited_first
+from assistant.answer.evidence import (
     TYPE_PATTERNS,
-    asked_unit,
     counts_unit,
     has_answer_type,
     holds_phrases,
     issued_on,
     known_places,
     names_document,
-    question_names,
-    required_phrases,
 )
-from assistant.query import Query
+from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
+from assistant.understand.query import Query
 from core.index.reader import IndexReader
 from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
@@ -55,18 +54,10 @@ def answer_with_evidence(
     """The answer (or refusal) and the evidence strength it was judged on (for evaluation and calibration)."""
     chosen, evidence = analyse(query, passages, index)
     if not chosen or evidence < threshold:
-        return _refusal(query, passages), evidence
+        return refusal(query, passages), evidence
     sources, number = cited_first(passages, [s.passage for s in chosen])
     text = " ".join(_cite(s, number[s.passage.chunk_id]) for s in chosen)
     return Answer(answer=text, sources=sources, refused=False), evidence
-
-
-def cited_first(passages: list[Passage], cited: list[Passage]) -> tuple[list[Passage], dict[str, int]]:
-    """Renumber so the cited passages come first ([1] is what the answer rests on), the rest by rank."""
-    order = list(dict.fromkeys([p.chunk_id for p in cited] + [p.chunk_id for p in passages]))
-    by_id = {p.chunk_id: p for p in passages}
-    number = {chunk_id: n for n, chunk_id in enumerate(order, start=1)}
-    return [replace(by_id[c], n=number[c]) for c in order], number
 
 
 def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[list[_Sentence], float]:
@@ -154,12 +145,12 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     if not ranked or ranked[0].score <= 0:
         return []
     all_sentences = ranked
-    if query.qtype == "number" and asked_unit(query.text):
+    if query.qtype == "number" and query.unit:
         # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
         ranked = [s for s in ranked if counts_unit(s.text, query)]
         if not ranked:
             return []
-    phrases = required_phrases(query)
+    phrases = query.phrases
     if phrases:  # "phiên họp thứ hai", "Giám đốc Sở": a sentence about another session or role does not answer
         ranked = [s for s in ranked if holds_phrases(f"{s.passage.title} {s.passage.section} {s.text}", phrases)]
         if not ranked:
@@ -205,7 +196,7 @@ def _with_continuation(best: _Sentence, sentences: list[_Sentence]) -> list[_Sen
 
 def _cover_names(chosen: list[_Sentence], ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     """For "Gia Lai và Thái Nguyên …", add the best sentence about each name the answer lacks."""
-    names = question_names(query.text)
+    names = query.names
     if len(names) < 2:
         return chosen
     for name in names:
@@ -234,7 +225,7 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
         places = index.meta(s.passage.doc_id).places
         parts.append(f"{s.text} {s.passage.title} {places[0] if places else ''}")
     context = fold(" ".join(parts).lower())
-    names = {fold(name.lower()) for name in question_names(query.text)} | known_places(query, index)
+    names = {fold(name.lower()) for name in query.names} | known_places(query, index)
     return all(name in context for name in names)
 
 
@@ -251,15 +242,3 @@ def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:
 def _cite(sentence: _Sentence, n: int) -> str:
     text = sentence.text.rstrip(" .;:,")
     return f"{text} [{n}]."
-
-
-def _refusal(query: Query, passages: list[Passage]) -> Answer:
-    topic = query.text.strip().rstrip("?").strip()
-    if query.language == "en":
-        text = f"The available documents do not cover this: “{topic}”."
-        text += " (Tài liệu hiện có không đề cập đến nội dung này.)"
-    else:
-        text = f"Tài liệu hiện có không đề cập đến nội dung: “{topic}”."
-    if passages:
-        text += " Các đoạn gần nhất được liệt kê bên dưới để tham khảo."
-    return Answer(answer=text, sources=passages, refused=True)

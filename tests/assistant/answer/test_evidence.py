@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.evidence import holds_phrases, names_document, question_names, required_phrases
-from assistant.query import understand
+from assistant.answer.evidence import holds_phrases, names_document
+from assistant.understand.features import question_names
+from assistant.understand.query import understand
 
 
 def test_question_names_stop_at_punctuation() -> None:
@@ -17,27 +18,27 @@ def test_question_names_drop_titles_before_a_name() -> None:
 
 def test_date_question_requires_its_ordinal() -> None:
     query = understand("Phiên họp thứ hai của Ban Chỉ đạo tỉnh Thái Nguyên diễn ra khi nào?")
-    assert required_phrases(query) == ["thu hai"]
-    assert not holds_phrases("Chiều ngày 21/02, Ban Chỉ đạo họp Phiên họp thứ nhất", required_phrases(query))
-    assert holds_phrases("Phiên họp thứ hai diễn ra ngày 5/6", required_phrases(query))
+    assert query.phrases == ["thu hai"]
+    assert not holds_phrases("Chiều ngày 21/02, Ban Chỉ đạo họp Phiên họp thứ nhất", query.phrases)
+    assert holds_phrases("Phiên họp thứ hai diễn ra ngày 5/6", query.phrases)
 
 
 def test_ordinal_that_only_points_at_the_subject_is_not_required() -> None:
     query = understand("Tại phiên họp thứ nhất, cơ quan nào báo cáo kết quả triển khai ứng dụng số?")
-    assert required_phrases(query) == []
+    assert query.phrases == []
 
 
 def test_person_question_requires_the_asked_role_only() -> None:
-    assert required_phrases(understand("Ai là Giám đốc Sở Khoa học và Công nghệ tỉnh Gia Lai?")) == ["giam doc"]
-    assert required_phrases(understand("Ai đồng chủ trì hội nghị trực tuyến?")) == ["dong chu tri"]
-    assert required_phrases(understand("Chủ tịch UBND tỉnh Gia Lai là ai?")) == ["chu tich"]
+    assert understand("Ai là Giám đốc Sở Khoa học và Công nghệ tỉnh Gia Lai?").phrases == ["giam doc"]
+    assert understand("Ai đồng chủ trì hội nghị trực tuyến?").phrases == ["dong chu tri"]
+    assert understand("Chủ tịch UBND tỉnh Gia Lai là ai?").phrases == ["chu tich"]
     # the role names who spoke, the question asks for a ministry: nothing to require
-    assert required_phrases(understand("Bí thư Tỉnh ủy Gia Lai đề nghị bộ nào đôn đốc các bộ, ngành?")) == []
+    assert understand("Bí thư Tỉnh ủy Gia Lai đề nghị bộ nào đôn đốc các bộ, ngành?").phrases == []
 
 
 def test_follow_up_requires_nothing_from_the_carried_previous_turn() -> None:
     history = [{"role": "user", "content": "Ai là Trưởng ban Chỉ đạo tỉnh Thái Nguyên?"}]
-    assert required_phrases(understand("Các Phó Trưởng ban của Ban Chỉ đạo đó là những ai?", history)) == []
+    assert understand("Các Phó Trưởng ban của Ban Chỉ đạo đó là những ai?", history).phrases == []
 
 
 def test_names_document_by_number_key() -> None:

@@ -102,7 +102,7 @@ def test_eval_compare_two_runs(documents_run, seeded_cache: Path, tmp_path: Path
 def test_eval_run_unknown_set_lists_the_known_ones(tmp_path: Path) -> None:
     result = run_eval_cli("run", "--set", "nope", cwd=tmp_path, ASSISTANT_EVAL_CACHE_DIR=str(tmp_path / "c"))
     assert result.returncode == 1
-    assert "No evaluation set 'nope'" in result.stderr and "documents, nq57_policy, alqac, uit" in result.stderr
+    assert "No evaluation set 'nope'" in result.stderr and "documents, nq57_policy, official, alqac, uit" in result.stderr
 
 
 def test_eval_run_unknown_baseline(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_eval_sets_lists_every_set(tmp_path: Path) -> None:
     result = run_eval_cli("sets", cwd=tmp_path, ASSISTANT_DATA_DIR=str(tmp_path / "absent"))
     assert result.returncode == 0, result.stderr
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["documents", "nq57_policy", "alqac", "uit"]
+    assert names == ["documents", "nq57_policy", "official", "alqac", "uit"]
     assert "unavailable: Public data not found" in result.stdout  # the public sets, with data absent
 
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
-from tests.assistant.test_api_stream import parse_sse
+from tests.assistant.api.test_stream import parse_sse
 from tests.conftest import free_port, make_settings
 from tests.openai_stub import OpenAIStub, Reply
 

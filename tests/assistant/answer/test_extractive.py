@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from assistant.evidence import asked_unit, question_names
-from assistant.query import detect_language, question_type, understand
-from assistant.service import Deps, chat
+from assistant.deps import Deps
+from assistant.pipeline import chat
 from assistant.types import Answer
+from assistant.understand.features import asked_unit, question_names
+from assistant.understand.query import detect_language, question_type, understand
 from core.vntext import has_diacritics
 
 HEADLINE = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"

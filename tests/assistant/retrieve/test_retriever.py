@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import understand
-from assistant.retrieval import rrf, weighted
-from assistant.service import KNOWN_KINDS, Deps, search, validate_filters
+from assistant.deps import Deps
+from assistant.pipeline import search
+from assistant.retrieve.filters import KNOWN_KINDS, validate_filters
+from assistant.retrieve.retriever import rrf, weighted
 from assistant.types import Filters, Passage
+from assistant.understand.query import understand
 from core.errors import UserInputError
 
 HEADLINE = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
@@ -201,7 +203,7 @@ def test_search_date_filter_nothing_in_range_empty(sample_deps: Deps) -> None:
 @pytest.mark.slow
 def test_validate_filters_unknown_doc_id_names_allowed(sample_deps: Deps) -> None:
     with pytest.raises(UserInputError) as info:
-        validate_filters(Filters(doc_ids=["khong-co"]), sample_deps)
+        validate_filters(Filters(doc_ids=["khong-co"]), sample_deps.index.documents)
     assert info.value.status == 422
     for message in (info.value.message_vi, info.value.message_en):
         assert "khong-co" in message
@@ -211,7 +213,7 @@ def test_validate_filters_unknown_doc_id_names_allowed(sample_deps: Deps) -> Non
 @pytest.mark.slow
 def test_validate_filters_unknown_kind_names_allowed(sample_deps: Deps) -> None:
     with pytest.raises(UserInputError) as info:
-        validate_filters(Filters(kinds=["thơ"]), sample_deps)
+        validate_filters(Filters(kinds=["thơ"]), sample_deps.index.documents)
     assert all(kind in info.value.message_vi for kind in KNOWN_KINDS) and "thơ" in info.value.message_vi
 
 
@@ -219,7 +221,7 @@ def test_validate_filters_unknown_kind_names_allowed(sample_deps: Deps) -> None:
 @pytest.mark.parametrize("place", ["Hà Nội", "Thai Nguyen"])
 def test_validate_filters_unknown_place_names_allowed(sample_deps: Deps, place: str) -> None:
     with pytest.raises(UserInputError) as info:
-        validate_filters(Filters(places=[place]), sample_deps)
+        validate_filters(Filters(places=[place]), sample_deps.index.documents)
     places = {p for r in sample_deps.index.documents.values() for p in r.meta.places}
     assert place in info.value.message_vi
     assert all(p in info.value.message_vi and p in info.value.message_en for p in places)
@@ -229,15 +231,15 @@ def test_validate_filters_unknown_place_names_allowed(sample_deps: Deps, place: 
 @pytest.mark.parametrize("value", ["2025/01", "15-10-2025", "2025-1"])
 def test_validate_filters_bad_date_user_error(sample_deps: Deps, value: str) -> None:
     with pytest.raises(UserInputError, match="YYYY"):
-        validate_filters(Filters(date_from=value), sample_deps)
+        validate_filters(Filters(date_from=value), sample_deps.index.documents)
 
 
 @pytest.mark.slow
 def test_validate_filters_known_values_pass_empty_none(sample_deps: Deps) -> None:
     filters = Filters(doc_ids=sorted(sample_deps.index.documents)[:1], places=["Thái Nguyên"], date_from="2025")
-    assert validate_filters(filters, sample_deps) is filters
-    assert validate_filters(Filters(), sample_deps) is None
-    assert validate_filters(None, sample_deps) is None
+    assert validate_filters(filters, sample_deps.index.documents) is filters
+    assert validate_filters(Filters(), sample_deps.index.documents) is None
+    assert validate_filters(None, sample_deps.index.documents) is None
 
 
 @pytest.mark.slow
@@ -250,4 +252,4 @@ def test_search_service_applies_validated_filters(sample_deps: Deps) -> None:
 
 @pytest.mark.slow
 def test_validate_filters_bare_commune_name_accepted(sample_deps: Deps) -> None:
-    assert validate_filters(Filters(places=["Ia Ko"]), sample_deps) is not None
+    assert validate_filters(Filters(places=["Ia Ko"]), sample_deps.index.documents) is not None

@@ -1,4 +1,4 @@
-"""Reading a cited answer: its [n] markers, its sentences, and whether its numbers stand in given texts.
+"""Citations: reading an answer's [n] markers, its sentences and numbers; numbering the cited passages first.
 
 Shared by the checks on LLM answers (assistant/grounding.py) and the evaluation (eval/metrics.py), so an
 answer the assistant lets through is judged by the same rules the evaluation scores it with.
@@ -7,8 +7,10 @@ answer the assistant lets through is judged by the same rules the evaluation sco
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
+from assistant.types import Passage
 from core.vntext import nfc
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -71,3 +73,54 @@ def answer_sentences(answer: str) -> list[str]:
             start = stop.end()
     parts.append(answer[start:].strip())
     return [p for p in parts if p and not MARKER.fullmatch(p) and re.search(r"\w", strip_markers(p))]
+
+
+def cited_first(passages: list[Passage], cited: list[Passage]) -> tuple[list[Passage], dict[str, int]]:
+    """Renumber so the cited passages come first ([1] is what the answer rests on), the rest by rank."""
+    order = list(dict.fromkeys([p.chunk_id for p in cited] + [p.chunk_id for p in passages]))
+    by_id = {p.chunk_id: p for p in passages}
+    number = {chunk_id: n for n, chunk_id in enumerate(order, start=1)}
+    return [replace(by_id[c], n=number[c]) for c in order], number
+
+
+def renumber(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
+    """Cited passages first ([1] is what the answer rests on), the rest after; markers rewritten to match.
+
+    Meant for checked text: a marker outside the passages is dropped.
+    """
+    text = normalise_markers(text)
+    cited = [n for n in dict.fromkeys(int(n) for n in MARKER.findall(text)) if 1 <= n <= len(passages)]
+    sources, number = cited_first(passages, [passages[n - 1] for n in cited])
+    new = {old: number[p.chunk_id] for old, p in enumerate(passages, 1)}
+    return rewrite_markers(text, lambda ns: [new[n] for n in ns if n in new]), sources
+
+
+_VARIANT = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*(?:[,;]|[-–—]|và|and)\s*\d{1,3})*)\s*[\]】］]")
+_GROUP = re.compile(r"[ \t]*\[\d+\](?:[ \t]*\[\d+\])*")
+
+
+def normalise_markers(text: str) -> str:
+    """Citation markers in one style: "[1, 2]", "[1][2]", "[1-2]", "【1】【2】" → "[1] [2]"; repeats dropped."""
+
+    def expand(match: re.Match[str]) -> str:
+        numbers: list[int] = []
+        for m in re.finditer(r"(\d+)(?:\s*[-–—]\s*(\d+))?", match.group(1)):
+            first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+            numbers += range(first, last + 1) if 0 <= last - first <= 20 else [first, last]
+        return "".join(f"[{n}]" for n in numbers)
+
+    return rewrite_markers(_VARIANT.sub(expand, text), lambda ns: ns)
+
+
+def rewrite_markers(text: str, change: Callable[[list[int]], list[int]]) -> str:
+    """Apply `change` to each run of adjacent markers, written back as "[1] [2]" (or dropped when empty)."""
+
+    def repl(match: re.Match[str]) -> str:
+        numbers = list(dict.fromkeys(change(list(dict.fromkeys(int(n) for n in MARKER.findall(match.group(0)))))))
+        if not numbers:
+            return ""
+        at_line_start = match.start() == 0 or text[match.start() - 1] == "\n"
+        return ("" if at_line_start else " ") + " ".join(f"[{n}]" for n in numbers)
+
+    text = re.sub(r"(?<=\S)[ \t]{2,}", " ", _GROUP.sub(repl, text))
+    return re.sub(r"(?m)^ (?=\S)|[ \t]+$", "", text).strip()  # a marker dropped at a line's start left a space

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer import cited_first
+from assistant.answer.extractive import cited_first
 from assistant.types import Passage
 
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from assistant.api.app import create_app
 from assistant.api.deps import get_deps
 from core.errors import UpstreamError
-from tests.assistant.test_api import FakeIndex
+from tests.assistant.api.test_chat_search_documents import FakeIndex
 from tests.conftest import make_settings
 
 QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
@@ -122,9 +122,12 @@ def test_stream_no_index_plain_json_503(tmp_path: Path) -> None:
 class FakeRetriever:
     failure: Exception | None = None
 
-    def search(self, *args: object) -> list:
+    def rank(self, *args: object) -> list:
         if self.failure:
             raise self.failure
+        return []
+
+    def select(self, ranked: list, k: int) -> list:
         return []
 
 

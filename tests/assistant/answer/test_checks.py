@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grounding import (
-    PASSAGE_CHARS,
-    REFUSAL,
-    build_messages,
-    check_answer,
-    looks_like_injection,
-    normalise_markers,
-    renumber,
-    rewrite_messages,
-)
+from assistant.answer.checks import check_answer
+from assistant.answer.citations import normalise_markers, renumber
+from assistant.answer.injection import looks_like_injection
+from assistant.answer.prompts import PASSAGE_CHARS, REFUSAL, build_messages, rewrite_messages
 from assistant.types import Passage
 
 

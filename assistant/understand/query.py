@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.understand.features import asked_unit, question_names, required_phrases
 from core.docnumbers import query_numbers
 from core.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
 
@@ -92,9 +93,16 @@ class Query:
     no_diacritics: bool = False
     number_keys: list[str] = field(default_factory=list)
     asked: str = ""  # this turn's own words (a follow-up's text also carries the previous question)
+    # Features of the question, computed once here: answering reads them, never recomputes them.
+    names: list[str] = field(init=False)  # proper names (places, people) the question gives
+    unit: str | None = field(init=False)  # the thing counted in "bao nhiêu <unit>", folded
+    phrases: list[str] = field(init=False)  # folded phrases an answer sentence must hold (ordinal, role)
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.text
+        self.names = question_names(self.text)
+        self.unit = asked_unit(self.text)
+        self.phrases = required_phrases(self.asked, self.qtype)
 
 
 def question_type(text: str) -> str:
@@ -140,8 +148,6 @@ _ASK_ABOUT = re.compile(
 
 def _swap_entity(previous: str, question: str) -> str | None:
     """ "Còn Thái Nguyên thì sao?" after a question about Gia Lai: ask the same about Thái Nguyên."""
-    from assistant.evidence import question_names
-
     match = _ASK_ABOUT.match(question.strip())
     if not match:
         return None

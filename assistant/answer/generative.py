@@ -11,23 +11,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from assistant.grounding import (
-    REFUSAL,
-    REFUSAL_EN,
-    build_messages,
-    check_answer,
-    looks_like_injection,
-    renumber,
-    rewrite_messages,
-)
-from assistant.query import Query
+from assistant.answer.checks import check_answer
+from assistant.answer.citations import renumber
+from assistant.answer.extractive import extractive_answer
+from assistant.answer.injection import looks_like_injection
+from assistant.answer.prompts import build_messages, rewrite_messages
+from assistant.answer.refusal import refusal
+from assistant.deps import Deps
 from assistant.types import Answer, Passage
+from assistant.understand.query import Query
 from core.errors import UpstreamError
-
-if TYPE_CHECKING:
-    from assistant.service import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +44,7 @@ def generate(
         yield Answer(answer=INJECTION_VI, sources=passages, refused=True, mode="llm", warnings=["prompt injection"])
         return
     if not passages:
-        yield _refusal(query, passages, [])
+        yield refusal(query, passages, mode="llm")
         return
     deadline = time.monotonic() + deps.settings.llm_timeout
     messages = build_messages(query.text, passages, history, query.language)
@@ -72,7 +66,7 @@ def generate(
 def _checked(text: str, deps: Deps, query: Query, passages: list[Passage]) -> Answer:
     result = check_answer(text, passages)
     if result.refused:
-        return _refusal(query, passages, result.warnings)
+        return refusal(query, passages, mode="llm", warnings=result.warnings)
     if not result.ok:
         logger.info("LLM answer replaced by the extractive one: %s", result.reason)
         return _extractive(deps, query, passages, degraded=False, warnings=[f"replaced: {result.reason}"])
@@ -80,16 +74,7 @@ def _checked(text: str, deps: Deps, query: Query, passages: list[Passage]) -> An
     return Answer(answer=answer_text, sources=sources, refused=False, mode="llm", warnings=result.warnings)
 
 
-def _refusal(query: Query, passages: list[Passage], warnings: list[str]) -> Answer:
-    text = f"{REFUSAL_EN} ({REFUSAL})" if query.language == "en" else REFUSAL
-    if passages:
-        text += " Các đoạn gần nhất được liệt kê bên dưới để tham khảo."
-    return Answer(answer=text, sources=passages, refused=True, mode="llm", warnings=warnings)
-
-
 def _extractive(deps: Deps, query: Query, passages: list[Passage], degraded: bool, warnings: list[str]) -> Answer:
-    from assistant.answer import extractive_answer
-
     answer = extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
     answer.degraded, answer.warnings = degraded, warnings
     answer.note = NOTE_DEGRADED if degraded else None

@@ -1,0 +1,91 @@
+"""What counts as evidence for an answer: does a sentence hold the asked type of value, the counted unit, the
+document the question names? Pure text checks on the answer side; the question's own features are in its Query.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.understand.features import UNIT_ALIASES
+from assistant.understand.query import Query
+from core.docnumbers import number_key, number_spans
+from core.index.reader import IndexReader
+from core.vntext import ABBREVIATIONS, fold, syllables
+
+_DATE = re.compile(
+    r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"
+    r"|\bngày\s+\d{1,2}(\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?)?\b"
+    r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b\d+([.,]\d+)*\s*(%|phần trăm|xã|phường|tỉnh|người|nhiệm vụ|tỷ|triệu)?", re.IGNORECASE)
+_PERSON = re.compile(
+    r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
+)
+TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
+
+
+def has_answer_type(text: str, query: Query) -> bool:
+    """Does the sentence hold the kind of value asked for (a date, a number, a person), new to the question?"""
+    pattern = TYPE_PATTERNS.get(query.qtype)
+    if pattern is None:
+        return False
+    taken = [(a, b) for a, b, _ in number_spans(text)]
+    asked = set(re.findall(r"\d+", query.text))
+    if query.qtype == "number":  # a quantity, not the digits of a date
+        taken += [m.span() for m in _DATE.finditer(text)]
+    for match in pattern.finditer(text):
+        inside_number = any(a <= match.start() < b for a, b in taken)
+        digits = set(re.findall(r"\d+", match.group(0)))
+        if not inside_number and (not digits or not digits <= asked):
+            return True
+    return False
+
+
+def counts_unit(text: str, query: Query) -> bool:
+    unit = query.unit
+    if unit is None:
+        return False
+    folded = fold(text.lower())
+    alias = UNIT_ALIASES.get(unit)
+    if alias:
+        return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None
+    firsts = {unit.split()[0]}
+    expansion = ABBREVIATIONS.get(unit.split()[0])
+    if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
+        firsts.add(fold(expansion.split()[0]))
+    unit_words = re.escape(unit)
+    if re.search(rf"\b{unit_words}\s+(?:\w+\s+)?\d", folded):  # "các điểm cầu 34 tỉnh"
+        return True
+    return any(
+        re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,2}}?{re.escape(first)}\b", folded) is not None for first in firsts
+    )
+
+
+def issued_on(text: str, query: Query) -> bool:
+    for _start, end, canonical in number_spans(text):
+        if number_key(canonical) in query.number_keys and _DATE.search(text[end : end + 40]):
+            return True
+    return False
+
+
+def known_places(query: Query, index: IndexReader) -> set[str]:
+    """Places of the corpus named in the question, also when typed without diacritics ("xa ia ko")."""
+    folded = f" {' '.join(fold(s) for s in syllables(query.text))} "
+    found = set()
+    for record in index.documents.values():
+        for place in record.meta.places:
+            name = " ".join(fold(s) for s in syllables(place)[1:])  # "tỉnh Gia Lai" -> "gia lai"
+            if len(name) > 3 and f" {name} " in folded:
+                found.add(name)
+    return found
+
+
+def holds_phrases(text: str, phrases: list[str]) -> bool:
+    folded = " ".join(fold(s) for s in syllables(text))
+    return all(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases)
+
+
+def names_document(text: str, query: Query) -> bool:
+    """Does the text name one of the documents the question gives by number (57-NQ/TW, 71-NQ/CP…)?"""
+    return any(number_key(canonical) in query.number_keys for _s, _e, canonical in number_spans(text))

@@ -1,0 +1,36 @@
+"""The documents of the opened index: their metadata and cleaned text, for the API and the handbook."""
+
+from __future__ import annotations
+
+from assistant.deps import Deps
+from core.errors import DocumentNotFoundError
+
+
+def get_document(deps: Deps, doc_id: str) -> dict[str, object]:
+    """Cleaned text and metadata of one document."""
+    record = deps.index.documents.get(doc_id)
+    if record is None:
+        raise DocumentNotFoundError(
+            f"No document {doc_id!r} in the index; GET /api/documents lists them.",
+            f"Không có tài liệu {doc_id!r} trong chỉ mục.",
+        )
+    return {**document_summary(deps, doc_id), "text": record.text}
+
+
+def document_summary(deps: Deps, doc_id: str) -> dict[str, object]:
+    record = deps.index.documents[doc_id]
+    meta = record.meta
+    return {
+        "id": doc_id,
+        "title": meta.title,
+        "source": meta.source,
+        "date": meta.date,
+        "kind": meta.kind,
+        "numbers": meta.numbers,
+        "places": meta.places,
+        "chunks": len(record.chunks),
+    }
+
+
+def list_documents(deps: Deps) -> list[dict[str, object]]:
+    return [document_summary(deps, doc_id) for doc_id in sorted(deps.index.documents)]

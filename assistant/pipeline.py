@@ -1,0 +1,160 @@
+"""The answering pipeline, named: understand → retrieve → answer, with a timing per stage.
+
+`run(deps, turn)` gives the whole `Trace`; `events(deps, turn)` gives the same as typed events (the LLM's text
+deltas as they come, then `Done` with the trace). The HTTP API, the CLI, the evaluation runner and the lesson
+builder all call these; none of them rebuilds the pipeline. FastAPI-free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.answer.extractive import extractive_answer
+from assistant.answer.generative import generate, rewrite_question
+from assistant.deps import Deps
+from assistant.retrieve.filters import validate_filters
+from assistant.types import Answer, Filters, Passage
+from assistant.understand.query import Query, understand
+from core.config import Settings
+from core.errors import UserInputError
+
+Answerer = Literal["auto", "extractive"]
+
+
+@dataclass
+class Turn:
+    """One question as a user asks it: the conversation so far, filters, how many passages to cite."""
+
+    question: str
+    history: list[dict[str, str]] | None = None
+    filters: Filters | None = None
+    k: int | None = None  # passages given to the answerer (default: settings.top_k)
+    method: str = "hybrid"  # retrieval: hybrid | bm25 | dense (evaluation compares them)
+    keep: int = 0  # passages kept in the trace beyond k (evaluation scores the first ten)
+    answerer: Answerer = "auto"  # "auto": the chat model when one is configured; "extractive": never
+
+
+@dataclass
+class Trace:
+    """What each stage made of a turn: the query, the fused ranking, the passages, the answer, the timings."""
+
+    query: Query
+    ranking: list[tuple[str, float]]
+    candidates: list[Passage]  # the first max(k, keep) passages, numbered
+    passages: list[Passage]  # the k the answerer read
+    answer: Answer
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, and "total"
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of the answer as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The end of a turn: its checked answer and everything behind it."""
+
+    trace: Trace
+
+
+Event = Delta | Done
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    """The question stripped; 422 errors for empty or too long ones."""
+    text = (question or "").strip()
+    if not text:
+        raise UserInputError(
+            "The question is empty: type a question.", "Câu hỏi đang để trống — vui lòng nhập câu hỏi."
+        )
+    if len(text) > settings.max_question_chars:
+        raise UserInputError(
+            f"The question has {len(text)} characters; the limit is {settings.max_question_chars}. Shorten it.",
+            f"Câu hỏi dài {len(text)} ký tự, vượt giới hạn {settings.max_question_chars} ký tự — hãy rút gọn.",
+        )
+    return text
+
+
+def events(deps: Deps, turn: Turn, stream: bool = True) -> Iterator[Event]:
+    """Validate now (bad input raises before anything is streamed), then the turn's events."""
+    turn.question = validate_question(turn.question, deps.settings)
+    turn.filters = validate_filters(turn.filters, deps.index.documents)
+    return _events(deps, turn, stream)
+
+
+def run(deps: Deps, turn: Turn) -> Trace:
+    """The whole turn at once."""
+    for event in events(deps, turn, stream=False):
+        if isinstance(event, Done):
+            return event.trace
+    raise AssertionError("the pipeline ended without an answer")
+
+
+def chat(
+    deps: Deps,
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    filters: Filters | None = None,
+    k: int | None = None,
+) -> Answer:
+    """Answer a question with numbered, cited sources (by the LLM when one is configured, else extractively)."""
+    return run(deps, Turn(question, history, filters, k)).answer
+
+
+def search(deps: Deps, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    """Ranked passages for a question (understand → retrieve, no answer)."""
+    text = validate_question(question, deps.settings)
+    return deps.retriever.search(
+        understand(text), k or deps.settings.top_k, validate_filters(filters, deps.index.documents)
+    )
+
+
+def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
+    k = turn.k or deps.settings.top_k
+    t0 = time.perf_counter()
+    query = understand_turn(deps, turn)
+    t1 = time.perf_counter()
+    ranking = deps.retriever.rank(query, turn.filters, turn.method, deps.settings.fusion)
+    candidates = deps.retriever.select(ranking, max(k, turn.keep))
+    passages = candidates[:k]
+    t2 = time.perf_counter()
+    answer: Answer | None = None
+    for item in write_answer(deps, turn, query, passages, stream):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            yield Delta(item)
+    assert answer is not None
+    t3 = time.perf_counter()
+    timings = {"understand": t1 - t0, "retrieve": t2 - t1, "answer": t3 - t2, "total": t3 - t0}
+    answer.timings_ms = {key: round(value * 1e3, 2) for key, value in timings.items()}
+    if query.text != turn.question:
+        answer.standalone_question = query.text
+    yield Done(Trace(query, ranking, candidates, passages, answer, timings))
+
+
+def understand_turn(deps: Deps, turn: Turn) -> Query:
+    """The question as retrieval needs it; with an LLM a follow-up is rewritten by the model first."""
+    if _uses_model(deps, turn) and turn.history:
+        rewritten = rewrite_question(deps, turn.question, turn.history)  # None: carry the context ourselves
+        if rewritten:
+            return understand(rewritten)
+    return understand(turn.question, turn.history)
+
+
+def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], stream: bool) -> Iterator[str | Answer]:
+    """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer without a model."""
+    if not _uses_model(deps, turn):
+        yield extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+        return
+    yield from generate(deps, query, passages, turn.history, stream)
+
+
+def _uses_model(deps: Deps, turn: Turn) -> bool:
+    return deps.chat_model is not None and turn.answerer == "auto"

@@ -1,0 +1,83 @@
+"""Features of a question, computed once into the Query: the names it gives, the unit it counts, the phrases
+an answer must hold. Pure functions of the question text, with or without diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.vntext import fold, syllables
+
+UNIT_ALIASES = {
+    "phan tram": r"(%|phần trăm)", "tien": r"(tỷ|triệu|nghìn|đồng)", "kinh phi": r"(tỷ|triệu|đồng)",
+    "ty dong": r"tỷ", "trieu dong": r"triệu",
+}  # fmt: skip
+_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
+
+
+def asked_unit(question: str) -> str | None:
+    """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
+    match = _HOW_MANY.search(fold(question.lower()))
+    if not match:
+        return None
+    words = match.group(1).split()
+    if " ".join(words) in UNIT_ALIASES or words[0] in UNIT_ALIASES:
+        return " ".join(words) if " ".join(words) in UNIT_ALIASES else words[0]
+    if words[0] in {"lau", "nhieu", "la", "thi", "nam", "ngay", "thang", "lan"} or words[0].isdigit():
+        return None  # "bao nhiêu lâu", "là bao nhiêu": no countable unit named
+    return " ".join(words)
+
+
+# Capitalised words that are titles, bodies or sentence openers, not names (compared lowercase, accented:
+# "tổ" is generic, the surname "Tô" is not).
+_GENERIC = frozenset(
+    """ban chỉ đạo bộ chính trị tỉnh ủy uỷ đảng bí thư chủ tịch hội nghị kế hoạch quyết định phó trưởng thường
+    trực sở văn phòng trung ương nhà nước quốc hội phủ tổng thủ tướng đoàn mặt trận tổ việt nam phiên họp
+    thành viên khoa học công nghệ đổi mới sáng tạo chuyển đổi đại biểu nhân dân theo ai gì nào thế còn
+    đồng chí xã phường huyện thành phố khi trong trước sau ở người tại với của và những các một vậy nếu để
+    dữ liệu hỏi cho biết có là đã được các""".split()
+)
+
+
+def question_names(text: str) -> list[str]:
+    """Proper names in a question (places, people): runs of capitalised syllables, not generic titles."""
+    runs: list[list[str]] = [[]]
+    for word in re.findall(r"\w+|[^\w\s]", text):  # punctuation ends a name: "Thái Nguyên? Các …"
+        if word[0].isalpha() and word[0].isupper() and not word.isupper():
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    names = []
+    for run in runs:
+        while run and run[0].lower() in _GENERIC:  # "Khi Gia Lai" -> "Gia Lai"
+            run = run[1:]
+        if len(run) >= 2 and any(w.lower() not in _GENERIC for w in run):
+            names.append(" ".join(run))
+    return names
+
+
+# "Phiên họp thứ hai", "lần thứ ba", "quý IV": an ordinal the question asks about must stand in the answer's
+# sentence, title or section — "phiên họp thứ nhất" does not answer a question about the second session.
+_ORDINAL = re.compile(r"\b(?:thu\s+(?:nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi|\d+)|quy\s+(?:iv|i{1,3}|[1-4]))\b")
+# Roles a person question can ask for ("Ai là Giám đốc Sở …?", "Ai đồng chủ trì …?"), folded, longest first.
+_ROLES = (
+    "pho chu tich", "chu tich", "pho bi thu", "tong bi thu", "bi thu", "pho truong ban", "truong ban",
+    "pho giam doc", "giam doc", "chanh van phong", "bo truong", "thu truong", "thu tuong", "dong chu tri",
+)  # fmt: skip
+
+
+def required_phrases(asked: str, qtype: str) -> list[str]:
+    """Folded phrases an answer sentence (with its title and section) must hold.
+
+    Only what the question asks for, not what it uses to point at its subject: the ordinal of a date
+    question ("Phiên họp thứ hai … khi nào?") and the role of a person question ("Ai là Giám đốc Sở …?",
+    "Ai đồng chủ trì …?", "Chủ tịch UBND tỉnh … là ai?").
+    """
+    folded = " ".join(fold(s) for s in syllables(asked))  # not the previous turn a follow-up carries
+    phrases = [m.group(0) for m in _ORDINAL.finditer(folded)] if qtype == "date" else []
+    if qtype == "person":
+        for role in _ROLES:
+            if re.search(rf"\bai\s+(?:la\s+)?{role}\b", folded) or re.match(rf"{role}\b.*\bla ai\b", folded):
+                phrases.append(role)
+                break
+    return phrases
