@@ -2,6 +2,7 @@
 
 - ``documents``: our questions over the sample documents in ``documents/`` (the default).
 - ``nq57_policy``: our questions over the public NQ 57 policy documents in ``<data>/nq57_policy_documents``.
+- ``official``: our questions over the official documents in ``<data>/official_documents`` and the NQ 57 texts.
 - ``alqac``: ALQAC 2022 legal article retrieval, each question also typed without diacritics.
 - ``uit``: UIT university-regulation QA (SQuAD-style short answers), the test split.
 
@@ -85,12 +86,11 @@ def _require(path: Path) -> Path:
     return path
 
 
-def _nq57_corpus(settings: Settings, cache_root: Path) -> Path:
-    """Links to the policy documents (PROVENANCE.md left out: it describes the files, it is not one)."""
-    source = _require(settings.data_dir / "nq57_policy_documents").resolve()
-    target = cache_root / "corpus-nq57_policy"
+def _link_markdown(target: Path, *sources: Path) -> Path:
+    """Make target hold a symlink to every ``*.md`` of the sources (PROVENANCE.md left out: it describes the
+    files, it is not one) and nothing else; links already right are kept."""
     target.mkdir(parents=True, exist_ok=True)
-    wanted = {p.name: p for p in sorted(source.glob("*.md")) if p.name != "PROVENANCE.md"}
+    wanted = {p.name: p for source in sources for p in sorted(source.glob("*.md")) if p.name != "PROVENANCE.md"}
     for stale in target.iterdir():
         if stale.name not in wanted:
             stale.unlink()
@@ -100,6 +100,19 @@ def _nq57_corpus(settings: Settings, cache_root: Path) -> Path:
             link.unlink(missing_ok=True)
             link.symlink_to(path)
     return target
+
+
+def _nq57_corpus(settings: Settings, cache_root: Path) -> Path:
+    """Links to the policy documents."""
+    source = _require(settings.data_dir / "nq57_policy_documents").resolve()
+    return _link_markdown(cache_root / "corpus-nq57_policy", source)
+
+
+def _official_corpus(settings: Settings, cache_root: Path) -> Path:
+    """Links to the 38 official documents and the NQ 57 policy texts (the official set cites both)."""
+    official = _require(settings.data_dir / "official_documents").resolve()
+    policy = _require(settings.data_dir / "nq57_policy_documents").resolve()
+    return _link_markdown(cache_root / "corpus-official", official, policy)
 
 
 def _generated(folder: str, dataset: str, write: str) -> Callable[[Settings, Path], Path]:
@@ -146,6 +159,14 @@ SETS: dict[str, EvalSet] = {
             "passage",
             _nq57_corpus,
             _our_questions("nq57_policy"),
+        ),
+        EvalSet(
+            "official",
+            "Our questions over 38 official documents of 2024–2025 and the NQ 57 policy texts",
+            "qa",
+            "passage",
+            _official_corpus,
+            _our_questions("official"),
         ),
         EvalSet(
             "alqac",

@@ -38,7 +38,7 @@ def norm(text: str) -> str:
 
 @dataclass(eq=False)
 class QuestionSet:
-    """One question file, its documents folder and the minimums it must meet."""
+    """One question file, its documents folder(s) and the minimums it must meet."""
 
     name: str
     documents_dir: Path
@@ -48,6 +48,7 @@ class QuestionSet:
     # Text from these markers on is stripped by ingestion or not official: no gold quote may come from it.
     boilerplate_markers: dict[str, str] = field(default_factory=dict)
     allowed_docs: frozenset[str] | None = None  # None: any file of documents_dir
+    extra_dirs: tuple[Path, ...] = ()  # further folders a gold doc may come from, searched after documents_dir
 
     @property
     def path(self) -> Path:
@@ -65,9 +66,16 @@ class QuestionSet:
     def _documents(self) -> dict[str, str]:
         return {}
 
+    def locate(self, name: str) -> Path | None:
+        """The file a gold doc name refers to: in documents_dir, else in the first extra dir holding it."""
+        return next((d / name for d in (self.documents_dir, *self.extra_dirs) if (d / name).is_file()), None)
+
     def document(self, name: str) -> str:
         if name not in self._documents:
-            self._documents[name] = (self.documents_dir / name).read_text(encoding="utf-8")
+            path = self.locate(name)
+            if path is None:
+                raise FileNotFoundError(f"{self.name}: no document {name!r}")
+            self._documents[name] = path.read_text(encoding="utf-8")
         return self._documents[name]
 
     def answerable(self) -> list[dict[str, Any]]:
@@ -113,4 +121,54 @@ NQ57_POLICY = QuestionSet(
     allowed_docs=NQ57_SOURCES,
 )
 
-ALL_SETS = (DOCUMENTS, NQ57_POLICY)
+
+DATA_DIR = ROOT.parent / "shared" / "data"
+OFFICIAL_DIR = DATA_DIR / "official_documents"
+NQ57_DIR = DATA_DIR / "nq57_policy_documents"
+# Portal pages end with a "related documents" widget, login prompts and the portal's own notices.
+PORTAL_WIDGET = "## Văn bản liên quan"
+
+
+def markdown_names(*folders: Path) -> frozenset[str]:
+    """The documents of the folders: their ``*.md`` files, PROVENANCE.md left out (it describes them)."""
+    return frozenset(p.name for d in folders if d.is_dir() for p in d.glob("*.md") if p.name != "PROVENANCE.md")
+
+
+def _portal_markers(folder: Path) -> dict[str, str]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p.name: PORTAL_WIDGET
+        for p in sorted(folder.glob("*.md"))
+        if p.name != "PROVENANCE.md" and PORTAL_WIDGET in p.read_text(encoding="utf-8")
+    }
+
+
+OFFICIAL = QuestionSet(
+    name="official",
+    documents_dir=OFFICIAL_DIR,
+    extra_dirs=(NQ57_DIR,),
+    # The brief for this set: at least 160 questions and 35 unanswerable, and these per-type minimums.
+    min_total=160,
+    min_answerable=125,
+    min_per_type={
+        "factoid": 12,
+        "numeric": 8,
+        "date": 10,
+        "person": 12,
+        "list": 8,
+        "multi-document": 4,
+        "yes/no": 4,
+        "no-diacritics": 6,
+        "abbreviation": 5,
+        "document-number": 12,
+        "paraphrase": 6,
+        "english": 3,
+        "follow-up": 4,
+        "unanswerable": 35,
+    },
+    boilerplate_markers={**_portal_markers(OFFICIAL_DIR), **NQ57_POLICY.boilerplate_markers},
+    allowed_docs=markdown_names(OFFICIAL_DIR, NQ57_DIR),
+)
+
+ALL_SETS = (DOCUMENTS, NQ57_POLICY, OFFICIAL)

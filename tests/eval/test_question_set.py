@@ -142,7 +142,7 @@ def test_gold_document_exists(spec: QuestionSet):
         (q["id"], g["doc"])
         for q in spec.questions
         for g in q["gold"]
-        if (allowed is not None and g["doc"] not in allowed) or not (spec.documents_dir / g["doc"]).is_file()
+        if (allowed is not None and g["doc"] not in allowed) or spec.locate(g["doc"]) is None
     ]
     assert not bad, bad
 
