@@ -14,6 +14,7 @@ from typing import Literal
 
 from assistant.answer.extractive import extractive_answer
 from assistant.answer.generative import generate, rewrite_question
+from assistant.answer.refusal import absent_documents, missing_document_refusal
 from assistant.deps import Deps
 from assistant.retrieve.filters import validate_filters
 from assistant.types import Answer, Filters, Passage
@@ -149,7 +150,15 @@ def understand_turn(deps: Deps, turn: Turn) -> Query:
 
 
 def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], stream: bool) -> Iterator[str | Answer]:
-    """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer without a model."""
+    """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer without a model.
+
+    A question about a document the collection does not hold is refused first, naming the document: any answer
+    would come from other texts that merely share its topic.
+    """
+    missing = absent_documents(query, deps.index.serial_numbers)
+    if missing:
+        yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
+        return
     if not _uses_model(deps, turn):
         yield extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
         return

@@ -152,3 +152,27 @@ def query_numbers(text: str) -> list[str]:
     # 04-NĐ/TU", a typo), both keys are kept so the document is found either way.
     found += [(m.start(), f"{kind}:{int(m['num'])}") for m, kind in loose if not _looks_like_year(m["num"])]
     return list(dict.fromkeys(key for _, key in sorted(found)))
+
+
+# How a kind abbreviation is said, for messages that name a document the user asked about.
+_KIND_NAMES = {
+    "nq": "Nghị quyết", "kh": "Kế hoạch", "qd": "Quyết định", "ct": "Chỉ thị", "kl": "Kết luận",
+    "cv": "Công văn", "tb": "Thông báo", "bc": "Báo cáo", "ctr": "Chương trình", "tt": "Thông tư",
+    "nd": "Nghị định", "hd": "Hướng dẫn", "qc": "Quy chế", "da": "Đề án", "ttr": "Tờ trình",
+    "vbhn": "Văn bản hợp nhất", "ttlt": "Thông tư liên tịch", "qyd": "Quy định", "bb": "Biên bản",
+}  # fmt: skip
+
+
+def number_of(canonical_or_key: str) -> int | None:
+    """The serial number of a document number or key: "57-NQ/TW" → 57, "nq:57" → 57, "91/2015/qh13" → 91."""
+    m = re.search(r"(?:^|:)(\d{1,5})(?!\d)", canonical_or_key)
+    return int(m.group(1)) if m else None
+
+
+def describe_key(key: str, written: str | None = None) -> str:
+    """A key as people say it: "ct:99" → "Chỉ thị số 99", or "Chỉ thị 99/CT-TTg" with the number as written."""
+    kind, sep, num = key.partition(":")
+    if not sep:
+        return written or key.upper()
+    name = _KIND_NAMES.get(kind, kind.upper())
+    return f"{name} {written}" if written else f"{name} số {num}"

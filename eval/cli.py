@@ -27,7 +27,9 @@ BaselinesOpt = Annotated[str, typer.Option(help="baselines beside the product: b
 
 @app.command("run")
 def eval_run(
-    set_name: Annotated[str, typer.Option("--set", help="documents | nq57_policy | official | alqac | uit")] = "documents",
+    set_name: Annotated[
+        str, typer.Option("--set", help="documents | nq57_policy | official | alqac | uit")
+    ] = "documents",
     retrieval: Annotated[Literal["hybrid", "bm25", "dense"], typer.Option(help="the product's retrieval")] = "hybrid",
     mode: Annotated[Literal["extractive", "llm"], typer.Option(help="how answers are written")] = "extractive",
     out: Annotated[Path | None, typer.Option(help="run directory (default runs/<set>-<retrieval>)")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.types import Answer, Passage
 from assistant.understand.query import Query
+from core.docnumbers import describe_key, find_numbers, number_key, number_of
 
 NEAREST = " Các đoạn gần nhất được liệt kê bên dưới để tham khảo."
 
@@ -22,3 +23,28 @@ def refusal(
     if passages:
         text += NEAREST
     return Answer(answer=text, sources=passages, refused=True, mode=mode, warnings=list(warnings or []))
+
+
+def absent_documents(query: Query, serial_numbers: frozenset[int]) -> list[str]:
+    """Documents the question names by number that no text in the collection names at all, as the user wrote them.
+
+    Only the serial number is compared ("công văn 11306" and "11306/VPCP-NN" share 11306), so a loosely typed
+    kind never makes a present document look absent; a number nobody wrote is certainly not in the collection.
+    """
+    written = {number_key(n): n for n in find_numbers(query.asked)}
+    absent = []
+    for key in query.number_keys:
+        serial = number_of(key)
+        if serial is not None and serial not in serial_numbers:
+            absent.append(describe_key(key, written.get(key)))
+    return list(dict.fromkeys(absent))
+
+
+def missing_document_refusal(query: Query, missing: list[str], mode: str = "extractive") -> Answer:
+    """ "Văn bản Chỉ thị 99/CT-TTg chưa có trong kho tài liệu": say which document is missing, cite nothing."""
+    names = ", ".join(missing)
+    if query.language == "en":
+        text = f"{names} is not in the document collection. (Văn bản {names} chưa có trong kho tài liệu.)"
+    else:
+        text = f"Văn bản {names} chưa có trong kho tài liệu, nên trợ lý không thể trả lời câu hỏi này."
+    return Answer(answer=text, sources=[], refused=True, mode=mode, warnings=[f"absent document: {names}"])

@@ -8,6 +8,7 @@ from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
+from core.docnumbers import number_of
 from core.errors import IndexMissingError
 from core.index.layout import DocRecord, Layout, read_manifest, read_record
 from core.index.lexical import LexicalIndex
@@ -56,6 +57,13 @@ class IndexReader:
             df.update({fold(s) for s in syllables(chunk.text)})
         n = max(len(self.chunks), 1)
         return {term: math.log(1 + n / count) for term, count in df.items()}
+
+    @cached_property
+    def serial_numbers(self) -> frozenset[int]:
+        """The serial number of every document number the collection names (its own or cited ones)."""
+        named = {n for r in self.documents.values() for n in r.meta.numbers}
+        named |= {n for c in self.chunks.values() for n in c.numbers}
+        return frozenset(x for n in named if (x := number_of(n)) is not None)
 
     def default_idf(self) -> float:
         """IDF of a term no chunk contains (the rarest possible)."""

@@ -102,7 +102,9 @@ def test_eval_compare_two_runs(documents_run, seeded_cache: Path, tmp_path: Path
 def test_eval_run_unknown_set_lists_the_known_ones(tmp_path: Path) -> None:
     result = run_eval_cli("run", "--set", "nope", cwd=tmp_path, ASSISTANT_EVAL_CACHE_DIR=str(tmp_path / "c"))
     assert result.returncode == 1
-    assert "No evaluation set 'nope'" in result.stderr and "documents, nq57_policy, official, alqac, uit" in result.stderr
+    assert (
+        "No evaluation set 'nope'" in result.stderr and "documents, nq57_policy, official, alqac, uit" in result.stderr
+    )
 
 
 def test_eval_run_unknown_baseline(tmp_path: Path) -> None:
