@@ -15,7 +15,8 @@ _DATE_MARKER_RE = re.compile(r"\A\s*date\s+\d{4}-\d{2}(?:-\d{2})?\b[ \t]*")
 # Headings after which the page lists other articles or widgets: everything from them to the end goes.
 _CUT_RE = re.compile(
     r"(?:Có thể bạn quan tâm|Tin liên quan|Bài viết liên quan|Tin cùng chuyên mục|Tin khác|Xem thêm"
-    r"|Tổng số điểm của bài viết.*|Click để đánh giá bài viết|Ý kiến bạn đọc|Thống kê truy cập)\s*:?",
+    r"|Tổng số điểm của bài viết.*|Click để đánh giá bài viết|Ý kiến bạn đọc|Thống kê truy cập"
+    r"|#*\s*Văn bản liên quan|Văn bản cùng lĩnh vực|Văn bản mới nhất)\s*:?",
     re.IGNORECASE,
 )
 # A cut heading near the top is a sidebar, not the end of the article; below this much body we only drop it.
@@ -36,6 +37,13 @@ _BOILERPLATE_RES = [
         r"null|noData|undefined",
         r"\S+\.(?:jpe?g|png|gif|webp|bmp)",  # an image file name standing alone
         r"image \d{8,}(?: \d+)?",
+        # Official-text portals: copyright notices, loading and login prompts, download buttons, table debris.
+        r".*(?:sao chép, đăng tải lại mà không có sự đồng ý|has the copyright on this|Copying or reposting it"
+        r"|là vi phạm pháp luật về Sở hữu trí tuệ|is a violation against the Law on Intellectual Property).*",
+        r"Bản dịch này thuộc quyền sở hữu của.*",
+        r"Đang tải văn bản\.*|Click vào phần bôi vàng.*|Tải (?:về|văn bản)(?: .{0,40})?|Download.{0,40}",
+        r".{0,40}\b(?:Đăng nhập|Đăng xuất|Đăng ký thành viên|mật khẩu)\b.{0,80}",
+        r"[|\s]+|[-_=*]{3,}|X",
     )
 ]
 # Trailing lines the page prints when a widget is empty; mid-text the same words could be real content.
@@ -50,7 +58,7 @@ def clean_text(raw: str) -> str:
     lines = [_SPACES_RE.sub(" ", line).strip() for line in text.split("\n")]
     lines = _cut_trailer(lines)
     lines = [line for line in lines if not _is_boilerplate(line)]
-    lines = _drop_repeats(lines)
+    lines = _rejoin_wrapped(_drop_repeats(lines))
     while lines and (not lines[-1] or _TRAILING_JUNK_RE.fullmatch(lines[-1])):
         lines.pop()
     return _collapse_blank_lines(lines)
@@ -92,6 +100,34 @@ def _drop_repeats(lines: list[str]) -> list[str]:
         kept.append(line)
         previous = line if line else previous
     return kept
+
+
+# A line that opens a unit of its own: a heading, a list item, a table row, a quoted or bulleted line.
+_OPENS_UNIT = re.compile(r"(?:[-+•*|#>]|[a-zđ][)\]]|\d{1,3}(?:\.\d{1,3})*[.)]\s|[IVXLC]{1,5}[.)]\s)")
+_ENDS_UNIT = re.compile(r"[.:;!?…)\]|\"”]$")
+
+
+def _rejoin_wrapped(lines: list[str]) -> list[str]:
+    """Rejoin hard-wrapped lines: a line that starts in lowercase (or with a number after a lowercase word, as in
+    "ngày 31 tháng 10 năm / 2025") continues the previous one, unless that one ends a sentence or clause, or the
+    line opens a heading, a list item or a table row. Crawled official texts wrap every 80 characters; a news
+    paragraph is one line and is never touched."""
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        continues = line[:1].islower() or (line[:1].isdigit() and previous[-1:].islower())
+        if (
+            line
+            and previous
+            and continues
+            and not _OPENS_UNIT.match(line)
+            and not _ENDS_UNIT.search(previous)
+            and not previous.isupper()
+        ):
+            out[-1] = f"{previous} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def _collapse_blank_lines(lines: list[str]) -> str:

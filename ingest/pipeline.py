@@ -42,6 +42,10 @@ from ingest.metadata import extract_metadata
 
 logger = logging.getLogger(__name__)
 
+# Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
+# re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
+PROCESSING = 2
+
 Progress = Callable[[int, int], None]  # (chunks just embedded, chunks to embed in this run)
 
 
@@ -164,12 +168,15 @@ class Ingestor:
         self, old: Manifest | None, found: dict[str, tuple[Path, str]], summary: IngestSummary
     ) -> tuple[Manifest, list[_Pending]]:
         """The next manifest holding the unchanged documents, and the new or changed ones to prepare."""
-        new = Manifest(embedder=self.embedder.name, dim=0, generation=old.generation if old else 0)
+        new = Manifest(
+            embedder=self.embedder.name, dim=0, generation=old.generation if old else 0, processing=PROCESSING
+        )
         pending: list[_Pending] = []
         for doc_id, (path, source) in found.items():
             digest = _sha256(path)
             entry = old.documents.get(doc_id) if old else None
-            if entry and entry.sha256 == digest and self.layout.record(entry.record).exists():
+            current = old is not None and old.processing == PROCESSING
+            if entry and current and entry.sha256 == digest and self.layout.record(entry.record).exists():
                 new.documents[doc_id] = entry
                 summary.unchanged += 1
             else:
@@ -211,7 +218,7 @@ class Ingestor:
         chunks = chunk_text(
             item.doc_id,
             cleaned,
-            id_prefix=f"{item.doc_id}:{item.sha256[:12]}",
+            id_prefix=f"{item.doc_id}:{item.sha256[:12]}p{PROCESSING}",
             target_chars=self.options.target_chars,
             max_chars=self.options.max_chars,
             count_tokens=count_tokens,
@@ -275,7 +282,7 @@ class Ingestor:
 
 
 def _record_name(item: _Pending) -> str:
-    return f"{item.doc_id}.{item.sha256[:12]}.json"
+    return f"{item.doc_id}.{item.sha256[:12]}.p{PROCESSING}.json"
 
 
 def _chroma_metadata(record: DocRecord, chunk) -> dict[str, object]:

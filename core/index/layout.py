@@ -77,6 +77,7 @@ class Manifest:
     lexical: str = ""
     documents: dict[str, DocEntry] = field(default_factory=dict)
     format: int = MANIFEST_FORMAT
+    processing: int = 1  # version of cleaning/chunking that made the records: a new one re-processes every file
 
     def chunk_ids(self) -> list[str]:
         return [cid for entry in self.documents.values() for cid in entry.chunk_ids]

@@ -21,7 +21,7 @@ from core.index.layout import Layout, read_manifest
 from core.index.reader import IndexReader
 from core.index.store import ChromaStore
 from core.vntext import fold, syllables
-from ingest.pipeline import ChunkingOptions, Ingestor, scan_documents
+from ingest.pipeline import PROCESSING, ChunkingOptions, Ingestor, scan_documents
 from tests.conftest import REPO, SAMPLE_DOCUMENTS, clean_env, make_settings
 
 SMALL = ChunkingOptions(target_chars=200, max_chars=300)  # several chunks from a short document
@@ -123,7 +123,7 @@ def test_run_first_ingest_adds_all_documents_under_index_dir(tmp_path: Path, mon
     assert manifest.generation == 1 and manifest.lexical == "lexical-1"
     assert sorted(p.name for p in (index / "docs").iterdir()) == sorted(e.record for e in manifest.documents.values())
     for doc_id, entry in manifest.documents.items():
-        assert entry.record == f"{doc_id}.{entry.sha256[:12]}.json"
+        assert entry.record == f"{doc_id}.{entry.sha256[:12]}.p{PROCESSING}.json"
         assert entry.sha256 == hashlib.sha256((docs / entry.source).read_bytes()).hexdigest()
     assert_manifest_matches_chroma(index)
     assert tree(docs) == docs_before and tree(work) == []
@@ -612,3 +612,25 @@ def test_collection_text_without_our_vectors_refused_never_embedded_by_chroma(tm
     with pytest.raises(ValueError, match="embedding function"):
         collection.add(ids=["x"], documents=["văn bản không có vector"])
     assert "x" not in chroma_ids(tmp_path / "index")
+
+
+def test_index_from_older_processing_version_reprocessed_and_old_vectors_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new cleaning/chunking version re-embeds every document under new ids; the old chunks are collected."""
+    import ingest.pipeline as pipeline_module
+
+    docs = make_documents(tmp_path)
+    index = tmp_path / "index"
+    monkeypatch.setattr(pipeline_module, "PROCESSING", PROCESSING - 1)
+    first = ingest(index, docs)
+    old_ids = chroma_ids(index)
+    monkeypatch.setattr(pipeline_module, "PROCESSING", PROCESSING)
+
+    again = ingest(index, docs)
+
+    assert again.updated == first.added and again.chunks_embedded == again.chunks > 0
+    assert read_manifest(index).processing == PROCESSING
+    assert chroma_ids(index) == set(read_manifest(index).chunk_ids())
+    assert not chroma_ids(index) & old_ids
+    assert ingest(index, docs).chunks_embedded == 0
