@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant.answer.extractive import extractive_answer
@@ -84,9 +84,9 @@ def validate_question(question: str, settings: Settings) -> str:
 
 def events(deps: Deps, turn: Turn, stream: bool = True) -> Iterator[Event]:
     """Validate now (bad input raises before anything is streamed), then the turn's events."""
-    turn.question = validate_question(turn.question, deps.settings)
-    turn.filters = validate_filters(turn.filters, deps.index.documents)
-    return _events(deps, turn, stream)
+    question = validate_question(turn.question, deps.settings)
+    checked = replace(turn, question=question, filters=validate_filters(turn.filters, deps.index.documents))
+    return _events(deps, checked, stream)
 
 
 def run(deps: Deps, turn: Turn) -> Trace:

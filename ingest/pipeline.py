@@ -172,10 +172,10 @@ class Ingestor:
             embedder=self.embedder.name, dim=0, generation=old.generation if old else 0, processing=PROCESSING
         )
         pending: list[_Pending] = []
+        current = old is not None and old.processing == PROCESSING  # else every record is re-made
         for doc_id, (path, source) in found.items():
             digest = _sha256(path)
             entry = old.documents.get(doc_id) if old else None
-            current = old is not None and old.processing == PROCESSING
             if entry and current and entry.sha256 == digest and self.layout.record(entry.record).exists():
                 new.documents[doc_id] = entry
                 summary.unchanged += 1

@@ -14,7 +14,7 @@ from assistant.deps import Deps, load_deps
 from assistant.feedback import FeedbackStore
 from core.config import Settings
 from core.errors import AssistantError, ForbiddenError, IndexMissingError, UnauthorizedError
-from core.index.layout import manifest_path
+from core.index.layout import Layout
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ async def open_deps(state: Any) -> None:
 async def current_deps(state: Any) -> Deps | None:
     """The loaded Deps, or None; if the index was missing at start-up and has been built since, load it."""
     missing = state.deps is None and isinstance(state.deps_error, IndexMissingError)
-    if missing and manifest_path(state.settings.index_dir).exists():
+    if missing and Layout(state.settings.index_dir).manifest.exists():
         async with state.deps_lock:
             if state.deps is None:
                 await open_deps(state)

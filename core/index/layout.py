@@ -92,13 +92,9 @@ class DocRecord:
     chunks: list[Chunk]
 
 
-def manifest_path(index_dir: Path) -> Path:
-    return Layout(index_dir).manifest
-
-
 def read_manifest(index_dir: Path) -> Manifest | None:
     """The live manifest, or None when nothing was ever committed."""
-    path = manifest_path(index_dir)
+    path = Layout(index_dir).manifest
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -117,7 +113,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_manifest(index_dir: Path, manifest: Manifest) -> None:
-    write_json_atomic(manifest_path(index_dir), asdict(manifest))
+    write_json_atomic(Layout(index_dir).manifest, asdict(manifest))
 
 
 def read_record(index_dir: Path, name: str) -> DocRecord:
