@@ -5,9 +5,14 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+
+from ingest import ocr
+from ingest.encodings import LegacyEncodingError, decode_font_text, decode_legacy_bytes, fix_legacy_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +41,18 @@ def load_text(path: Path) -> str:
         raise UnreadableDocumentError(path, f"cannot read ({type(exc).__name__}: {exc})") from exc
     if not text.strip():
         raise UnreadableDocumentError(path, "no text found (scanned PDF or empty file?)")
-    return text
+    return _unicode(path, text)
+
+
+def _unicode(path: Path, text: str) -> str:
+    """Text typed in a legacy Vietnamese encoding (TCVN3, VNI) converted to Unicode; Unicode text is untouched."""
+    try:
+        fixed, encoding = fix_legacy_text(text)
+    except LegacyEncodingError as exc:
+        raise UnreadableDocumentError(path, exc.reason) from exc
+    if encoding:
+        logger.info("%s: converted from the legacy %s encoding to Unicode", path.name, encoding)
+    return fixed
 
 
 # A byte-order mark names the encoding for sure (Notepad's "Unicode" is UTF-16 LE with one).
@@ -66,10 +82,25 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
+        legacy = None if encoding else _legacy_bytes(path, data)
+        if legacy is not None:
+            return legacy
         name = (encoding or "utf-8").upper().replace("-SIG", "")
         raise UnreadableDocumentError(
             path, f"not {name} text (byte {exc.start}); save it as UTF-8 and ingest again"
         ) from exc
+
+
+def _legacy_bytes(path: Path, data: bytes) -> str | None:
+    """Bytes in TCVN3, VNI or Windows-1258 (what old Vietnamese editors saved) as Unicode, else None."""
+    try:
+        found = decode_legacy_bytes(data)
+    except LegacyEncodingError as exc:
+        raise UnreadableDocumentError(path, exc.reason) from exc
+    if found is None:
+        return None
+    logger.info("%s: converted from the legacy %s encoding to Unicode", path.name, found[1])
+    return found[0]
 
 
 def _binary_reason(data: bytes) -> str:
@@ -163,35 +194,202 @@ def _load_html(path: Path) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _load_pdf(path: Path) -> str:
-    from pypdf import PdfReader  # imported here: only PDF ingestion pays for it
+# -- PDF ---------------------------------------------------------------------------------------------
 
-    reader = PdfReader(str(path))
-    return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+# A page with less text than this but an image on it is a scan (a stamp or a page number is no text layer).
+_MIN_PAGE_CHARACTERS = 20
+# pdfium writes \x02 or U+FFFE where it joined a word hyphenated at a line end; Chromium draws U+2010 there. Between two
+# Latin letters the hyphen was the break of a word ("infor-/mation"): drop it. Vietnamese syllables are never
+# split across lines, so elsewhere it is a real hyphen ("kinh tế-xã hội") and stays.
+_BROKEN_WORD = re.compile(r"(?<=[A-Za-z])(?:[\x02\ufffe]|[-\u2010\u00ad]\n)(?=[a-z])")
+
+
+def _load_pdf(path: Path) -> str:
+    import pypdfium2 as pdfium  # imported here: only PDF ingestion pays for it
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        pages = []
+        scanned = []  # (page number, page) of pages that are an image without a text layer
+        for number, page in enumerate(pdf, start=1):
+            text = _pdf_page_text(page)
+            if len("".join(text.split())) < _MIN_PAGE_CHARACTERS and any(
+                page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+            ):
+                scanned.append((number, page))
+            pages.append(text)
+        if scanned:
+            _ocr_scanned_pages(path, pages, scanned)
+    finally:
+        pdf.close()
+    return "\n\n".join(page for page in pages if page.strip())
+
+
+def _pdf_page_text(page: Any) -> str:
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.get_text_range()
+    finally:
+        textpage.close()
+    text = _BROKEN_WORD.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub("[\x02\ufffe]", "-", text).replace("\u00ad", "")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def _ocr_scanned_pages(path: Path, pages: list[str], scanned: list[tuple[int, Any]]) -> None:
+    """Replace the text of scanned pages by their OCR; without tesseract, skip a PDF that is only scans."""
+    listed = ", ".join(str(number) for number, _ in scanned)
+    pages_are = f"page {listed} is an image" if len(scanned) == 1 else f"pages {listed} are images"
+    problem = ocr.unavailable_reason()
+    if problem is not None:
+        scanned_numbers = {number for number, _ in scanned}
+        if not any(text.strip() for n, text in enumerate(pages, start=1) if n not in scanned_numbers):
+            raise UnreadableDocumentError(
+                path,
+                f"scanned PDF: {pages_are} without a text layer and OCR is not available "
+                f"({problem}); to read it, {ocr.INSTALL_HINT} and ingest again",
+            )
+        logger.warning(
+            "%s: %s without a text layer, left out (%s; %s)", path.name, pages_are, problem, ocr.INSTALL_HINT
+        )
+        return
+    for number, page in scanned:
+        logger.info("%s: OCR of page %d (no text layer)", path.name, number)
+        try:
+            pages[number - 1] = ocr.ocr_pdf_page(page).strip()
+        except ocr.OcrError as exc:
+            raise UnreadableDocumentError(path, f"OCR of page {number} failed ({exc})") from exc
+
+
+# -- DOCX --------------------------------------------------------------------------------------------
+
+# A table whose first row is the two-column header of an official text (the agency and "Số: …" on the left, the
+# national motto and the dateline on the right) or the signature block is layout, not data.
+_LAYOUT_MARKERS = re.compile(
+    r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA|ĐẢNG CỘNG SẢN VIỆT NAM|^NƠI NHẬN\b|^T/?M\.? |^KT\. |^SỐ\s*:|NGÀY\s*\S*\s*THÁNG"
+)
+_NUMBER_HEADER = re.compile(r"(?:SỐ\s*)?S?TT|SỐ THỨ TỰ|THỨ TỰ")
+_ROW_NUMBER = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3})*|[IVXLC]{1,6}|[a-zđ]", re.IGNORECASE)
 
 
 def _load_docx(path: Path) -> str:
-    import docx  # python-docx, imported lazily like pypdf
+    import docx  # python-docx, imported lazily like pypdfium2
     from docx.table import Table
 
     document = docx.Document(str(path))
+    fonts = _DocxFonts(document)
     blocks: list[str] = []
     for item in document.iter_inner_content():  # paragraphs and tables in document order
         if isinstance(item, Table):
-            blocks.extend(_docx_row_text(row) for row in item.rows)
+            blocks.extend(_docx_table_blocks(item, fonts))
         else:
-            blocks.append(item.text)
+            blocks.append(fonts.paragraph_text(item))
     return "\n\n".join(b for b in blocks if b.strip())
 
 
-def _docx_row_text(row) -> str:
-    """Cells joined by " | "; a merged cell, which python-docx repeats once per grid column, counts once."""
-    cells, seen = [], set()
-    for cell in row.cells:
-        if cell._tc not in seen:  # lxml elements hash by identity
-            seen.add(cell._tc)
-            cells.append(" ".join(cell.text.split()))
-    return " | ".join(cells)
+class _DocxFonts:
+    """Paragraph text with each run set in a legacy font (.VnTime, VNI-Times) decoded by that font's encoding."""
+
+    def __init__(self, document: Any) -> None:
+        from docx.oxml.ns import qn
+
+        self._qn = qn
+        defaults = document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts")
+        self._default = self._name(defaults[0]) if defaults else None
+        self._styles: dict[str, str | None] = {}
+
+    def paragraph_text(self, paragraph: Any) -> str:
+        from docx.text.hyperlink import Hyperlink
+
+        base = self._style_font(paragraph.style) or self._default
+        parts = []
+        for item in paragraph.iter_inner_content():  # runs and hyperlinks, in order
+            for run in item.runs if isinstance(item, Hyperlink) else [item]:
+                rpr = run._r.rPr
+                font = (self._name(rpr.rFonts) if rpr is not None and rpr.rFonts is not None else None) or base
+                parts.append(decode_font_text(run.text, font))
+        return "".join(parts)
+
+    def _style_font(self, style: Any) -> str | None:
+        if style is None:
+            return None
+        if style.style_id not in self._styles:
+            rpr = style.element.rPr
+            own = self._name(rpr.rFonts) if rpr is not None and rpr.rFonts is not None else None
+            self._styles[style.style_id] = own or self._style_font(style.base_style)
+        return self._styles[style.style_id]
+
+    def _name(self, rfonts: Any) -> str | None:
+        # Word sets characters above 0x7F in the w:hAnsi font: that is where legacy codes live.
+        return rfonts.get(self._qn("w:hAnsi")) or rfonts.get(self._qn("w:ascii"))
+
+
+def _docx_table_blocks(table: Any, fonts: _DocxFonts) -> list[str]:
+    """One line per row, "Header: cell; Header: cell" (first row as headers); layout tables cell by cell."""
+    rows = list(table.rows)
+    grid = [list(_row_cells(row, fonts)) for row in rows]
+    if not grid:
+        return []
+    if _is_layout_table(grid):
+        return _layout_blocks(grid)
+    texts = {tc: " ".join(paragraphs) for _, tc, paragraphs in grid[0]}
+    first = rows[0]
+    headers = {col: (cell._tc, texts[cell._tc]) for col, cell in enumerate(first.cells, start=first.grid_cols_before)}
+    return [line for row in grid[1:] if (line := _row_line(row, headers))]
+
+
+def _row_cells(row: Any, fonts: _DocxFonts) -> Iterator[tuple[int, Any, list[str]]]:
+    """(grid column, cell element, non-empty paragraph texts) of each cell, a merged cell once."""
+    seen = set()
+    for col, cell in enumerate(row.cells, start=row.grid_cols_before):
+        if cell._tc in seen:  # python-docx repeats a merged cell once per grid column it spans
+            continue
+        seen.add(cell._tc)
+        paragraphs = [" ".join(fonts.paragraph_text(p).split()) for p in cell.paragraphs]
+        yield col, cell._tc, [p for p in paragraphs if p]
+
+
+def _is_layout_table(grid: list[list[tuple[int, Any, list[str]]]]) -> bool:
+    first = grid[0]
+    return (
+        len(grid) == 1
+        or any(len(paragraphs) > 1 for _, _, paragraphs in first)
+        or any(_LAYOUT_MARKERS.search(unicodedata.normalize("NFC", " ".join(p)).upper()) for _, _, p in first)
+    )
+
+
+def _layout_blocks(grid: list[list[tuple[int, Any, list[str]]]]) -> list[str]:
+    """A layout table reads column by column, as its reader does: the left column of the header, then the right."""
+    columns: dict[int, list[str]] = {}
+    seen = set()
+    for row in grid:
+        for col, tc, paragraphs in row:
+            if tc not in seen:  # a cell merged down several rows
+                seen.add(tc)
+                columns.setdefault(col, []).extend(paragraphs)
+    return ["\n".join(lines) for _, lines in sorted(columns.items()) if lines]
+
+
+def _row_line(row: list[tuple[int, Any, list[str]]], headers: dict[int, tuple[Any, str]]) -> str:
+    prefix, last_header = "", None
+    parts: list[str] = []
+    for col, _, paragraphs in row:
+        value = " ".join(paragraphs)
+        header_tc, header = headers.get(col, (None, ""))
+        if not value:
+            continue
+        if _NUMBER_HEADER.fullmatch(header.replace(".", "").strip().upper()):
+            if _ROW_NUMBER.fullmatch(value.rstrip(".)")):
+                prefix = value.rstrip(".)") + ". "
+                continue
+            header = ""  # "Tổng cộng" merged over the number column: no "TT:" before it
+        if header_tc is not None and header_tc is last_header and parts:
+            parts[-1] += f", {value}"  # a header merged over several columns names them once
+        else:
+            parts.append(f"{header}: {value}" if header and header != value else value)
+            last_header = header_tc
+    return prefix + "; ".join(parts) if parts else ""
 
 
 _LOADERS: dict[str, Callable[[Path], str]] = {
