@@ -1,4 +1,8 @@
-"""Per-document metadata: title, date, kind of document, the numbers it names and the places it covers."""
+"""Per-document metadata: title, date, kind of document, the numbers it names and the places it covers.
+
+An official text (one with the national or Party heading, or a kind heading with its number) is described from
+its standard header (ingest.header); news and other texts from their headline, dateline and lead.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import dataclass
 
 from core.docnumbers import find_numbers, number_spans
 from core.index.types import DocumentMeta
+from ingest.header import KIND_HEADINGS, Header, parse_header
 
 _TITLE_MAX = 120
+_OFFICIAL_TITLE_MAX = 160  # "Nghị quyết về …": the kind and the whole subject, cut near here
 _TITLE_LONG = 150  # a first line longer than this is a paragraph, not a headline
 _ABBREVIATIONS = {"TP", "Tp", "TX", "TT", "TS", "ThS", "GS", "PGS", "BS", "KS", "Q", "P"}  # "TP. Đà Nẵng"
 _LEAD_MIN = 80  # a line at least this long is a paragraph of body, not a heading
@@ -29,12 +35,7 @@ _EVENT_DATE_RE = re.compile(
 _YEAR_RE = re.compile(r"(?:quý [IVX]+ ?[-/]|(?<!đến )(?<!tới )năm) ?((?:19|20)\d{2})\b", re.IGNORECASE)
 
 # Headings of official texts (a short uppercase line, or a Markdown heading, near the top).
-_HEADINGS = {
-    "NGHỊ QUYẾT": "nghị quyết", "KẾ HOẠCH": "kế hoạch", "QUYẾT ĐỊNH": "quyết định",
-    "CHƯƠNG TRÌNH": "chương trình", "BÁO CÁO": "báo cáo", "THÔNG BÁO": "thông báo", "CÔNG VĂN": "công văn",
-    "LUẬT": "văn bản pháp luật", "NGHỊ ĐỊNH": "văn bản pháp luật", "THÔNG TƯ": "văn bản pháp luật",
-    "PHÁP LỆNH": "văn bản pháp luật",
-}  # fmt: skip
+_HEADINGS = KIND_HEADINGS
 _HEADING_SCAN_LINES = 15
 _HEADING_MAX = 60
 _SECTION_RE = re.compile(r"(?:[IVX]+\.|\d+\.|[a-z]\)|Căn cứ|Kính gửi|Chương|Điều|Phần)\s", re.IGNORECASE)
@@ -54,6 +55,9 @@ class _Day:
 
 def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> DocumentMeta:
     """Describe one document from its raw text (date marker) and its cleaned text (everything else)."""
+    header = parse_header(cleaned)
+    if header.is_official:
+        return _official_meta(doc_id, source, cleaned, header)
     all_lines = [line.strip() for line in cleaned.splitlines()]
     lines = [line for line in all_lines if line]
     official = _official_heading(all_lines)
@@ -77,7 +81,41 @@ def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> Docume
     )
 
 
+def _official_meta(doc_id: str, source: str, cleaned: str, header: Header) -> DocumentMeta:
+    """An official text described by its header: the precise kind, the title "Kind subject", the date of issue."""
+    return DocumentMeta(
+        doc_id=doc_id,
+        source=source,
+        title=_header_title(header) or doc_id,
+        date=header.date,
+        kind=header.kind or "khác",
+        numbers=find_numbers(cleaned),
+        places=find_places(cleaned),
+        number=header.number,
+        issuer=header.issuer,
+        place=header.place,
+        subject=header.subject,
+        signer=header.signer,
+        signer_title=header.signer_title,
+        effective=header.effective,
+        based_on=list(header.based_on),
+        replaces=list(header.replaces),
+        amends=list(header.amends),
+    )
+
+
 # --- title and kind ----------------------------------------------------------------------------------
+
+
+def _header_title(header: Header) -> str:
+    """ "Nghị quyết về đột phá …", or "Nghị quyết số 57-NQ/TW" when the text states no subject."""
+    if not header.kind:
+        return header.subject or ""
+    kind = header.kind[:1].upper() + header.kind[1:]
+    title = f"{kind} {header.subject}" if header.subject else f"{kind} số {header.number}" if header.number else ""
+    if len(title) <= _OFFICIAL_TITLE_MAX:
+        return title
+    return title[:_OFFICIAL_TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:–- ") + "…"
 
 
 def _title(lines: list[str]) -> tuple[str, int]:

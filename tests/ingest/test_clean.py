@@ -1,3 +1,4 @@
+import re
 import unicodedata
 from pathlib import Path
 
@@ -208,3 +209,246 @@ def test_clean_text_normalises_nfc_and_whitespace():
 def test_clean_text_empty_input():
     assert clean_text("") == ""
     assert clean_text("null\n\nnoData") == ""
+
+
+# --- official texts: portal furniture, emphasis, the flattened header ----------------------------------------
+
+OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "official_documents"
+POLICY = Path(__file__).resolve().parents[3] / "shared" / "data" / "nq57_policy_documents"
+needs_official = pytest.mark.skipif(not OFFICIAL.is_dir(), reason="../shared/data/official_documents is absent")
+
+
+def test_clean_text_portal_widget_and_metadata_table_dropped():
+    raw = (
+        "**\nCÁC NỘI DUNG ĐƯỢC SỬA ĐỔI, HƯỚNG DẪN\n**\nCác nội dung của VB này được VB khác thay đổi, hướng dẫn sẽ"
+        " được làm nổi bật bằng\ncác màu sắc:\n: Sửa đổi, thay thế,\nhủy bỏ\nClick vào phần bôi vàng để xem chi tiết.\n"
+        "|\n#\n**Số hiệu:**\n|\n11306/VPCP-NN\n|\n**Loại văn bản:**\n|\nCông văn\n|\n**Người ký:**\n|\n"
+        "Phạm Mạnh Cường\n"
+        "|\n**\nNgày hiệu lực:**\n|\nĐã biết\n|\n**VĂN PHÒNG CHÍNH PHỦ**\nSố: 11306/VPCP-NN\nKính gửi: Bộ Tư pháp."
+    )
+    assert clean_text(raw) == "VĂN PHÒNG CHÍNH PHỦ\nSố: 11306/VPCP-NN\nKính gửi: Bộ Tư pháp."
+
+
+def test_clean_text_label_lines_in_the_body_stay():
+    raw = "Điều 1. Nội dung.\n\nNgười ký: Nguyễn Văn A\n\nSố hiệu: 12\n\nTình trạng: còn hiệu lực"
+    assert clean_text(raw) == raw  # two or three labels deep in a text are not the portal's table
+
+
+def test_clean_text_portal_title_lines_around_no_english_notice_dropped():
+    raw = (
+        "Nguyễn Minh Luân\nQuyết định 01814/QĐ-UBND năm 2025 công bố thủ tục hành chính nội bộ\n"
+        "Văn bản này chưa cập nhật nội dung Tiếng Anh\nQuyết định 01814/QĐ-UBND ngày 21/11/2025 công bố thủ tục"
+    )
+    assert clean_text(raw) == "Nguyễn Minh Luân"
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("**NGHỊ QUYẾT**", "NGHỊ QUYẾT"),
+        ("*Căn cứ Nghị định số 37/2025/NĐ-CP ngày 26 tháng 02 năm 2025 của** Chính phủ;*", None),
+        ("*Hà Nội, ng**ày 01 tháng 12 năm 2025*", "Hà Nội, ngày 01 tháng 12 năm 2025"),
+        (
+            "**V****ề việc s****ắp xếp của tỉnh An**** Giang ****năm 2025**",
+            "Về việc sắp xếp của tỉnh An Giang năm 2025",
+        ),
+        ("**Điều 1.**Công bố danh mục", "Điều 1. Công bố danh mục"),
+        ("tại Tờ trình số**347**/TTr-CP", "tại Tờ trình số 347/TTr-CP"),
+        ("ban hành** **Thông tư **quy định dạy **thêm*** ***giờ", "ban hành Thông tư quy định dạy thêm giờ"),
+        ("__Quá thời hạn quy định__* *__mới phát hiện__", "Quá thời hạn quy định mới phát hiện"),
+        ("Số 57\\-NQ/TW, **1\\.** R\\&D", "Số 57-NQ/TW, 1. R&D"),
+        ("*   Thực hiện nhiệm vụ", "* Thực hiện nhiệm vụ"),
+        ("* “Người khai hải quan xác định có sai sót:*", "“Người khai hải quan xác định có sai sót:"),
+        ("Ghi chú (*) và (**)", "Ghi chú (*) và (**)"),
+    ],
+)
+def test_clean_text_strips_emphasis_markers_keeping_words_apart(raw, cleaned):
+    expected = cleaned or "Căn cứ Nghị định số 37/2025/NĐ-CP ngày 26 tháng 02 năm 2025 của Chính phủ;"
+    assert clean_text(raw) == expected
+
+
+def test_clean_text_marker_only_lines_go_and_keep_no_blank():
+    assert clean_text("Đoạn một.\n* *\n**\n*\nĐoạn hai.") == "Đoạn một.\nĐoạn hai."
+
+
+def test_clean_text_headings_and_real_table_rows_stay():
+    raw = "# Kế hoạch\n\n| STT | Nhiệm vụ | Thời hạn |\n| :---- | :---- | :---- |\n| 1 | Rà soát | 2025 |"
+    assert clean_text(raw) == raw
+
+
+def test_clean_text_flattens_the_two_column_header():
+    raw = (
+        "CHÍNH PHỦ_______ Số: 172/2025/NĐ-CP | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập – Tự do – Hạnh phúc"
+        "________________________ Hà Nội, ngày 30 tháng 6 năm 2025 |\n\n**NGHỊ ĐỊNH**"
+    )
+    assert clean_text(raw).split("\n") == [
+        "CHÍNH PHỦ",
+        "Số: 172/2025/NĐ-CP",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập – Tự do – Hạnh phúc",
+        "Hà Nội, ngày 30 tháng 6 năm 2025",
+        "",
+        "NGHỊ ĐỊNH",
+    ]
+
+
+def test_clean_text_header_with_empty_issuer_cell_and_separator_debris():
+    raw = "--------- | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - Hạnh phúc--------- |\n"
+    raw += "Số: 1663/NQ-UBTVQH15 |\n|"
+    assert clean_text(raw) == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 1663/NQ-UBTVQH15"
+
+
+def test_clean_text_flattens_the_glued_signature_block():
+    raw = (
+        "Điều 3. Tổ chức thực hiện.\n\n- Chính phủ; - Kiểm toán nhà nước; - Lưu: HC, PLTP. | TM. CHÍNH PHỦKT. THỦ "
+        "TƯỚNGPHÓ THỦ TƯỚNG(Đã ký)Hồ Đức Phớc |"
+    )
+    assert clean_text(raw).split("\n") == [
+        "Điều 3. Tổ chức thực hiện.",
+        "",
+        "- Chính phủ;",
+        "- Kiểm toán nhà nước;",
+        "- Lưu: HC, PLTP.",
+        "TM. CHÍNH PHỦ",
+        "KT. THỦ TƯỚNG",
+        "PHÓ THỦ TƯỚNG",
+        "(Đã ký)",
+        "Hồ Đức Phớc",
+    ]
+
+
+def test_clean_text_cell_closing_a_signature_row_loses_its_pipe():
+    raw = "- Chính phủ; - Lưu: HC. | TM. ỦY BAN THƯỜNG VỤ QUỐC HỘICHỦ TỊCH\nTrần Thanh Mẫn |"
+    assert clean_text(raw).split("\n")[-3:] == ["TM. ỦY BAN THƯỜNG VỤ QUỐC HỘI", "CHỦ TỊCH", "Trần Thanh Mẫn"]
+
+
+def test_clean_text_signature_row_after_a_lone_pipe():
+    raw = "- Chính phủ; - Lưu: HC, PLTP. |\n|\nTM. ỦY BAN THƯỜNG VỤ QUỐC HỘICHỦ TỊCH\n|"
+    assert clean_text(raw).split("\n") == [
+        "- Chính phủ;",
+        "- Lưu: HC, PLTP.",
+        "TM. ỦY BAN THƯỜNG VỤ QUỐC HỘI",
+        "CHỦ TỊCH",
+    ]
+
+
+def test_clean_text_national_heading_glued_to_issuer_on_one_line():
+    raw = "# CHÍNH PHỦ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    assert clean_text(raw) == "# CHÍNH PHỦ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+
+
+def test_clean_text_body_words_in_capitals_are_never_split():
+    raw = "CÔNG TY TNHH MAGIC COMMANDER\n\nNội dung về COVID và FILE đính kèm."
+    assert clean_text(raw) == raw
+
+
+def test_clean_text_motto_quoted_in_a_sentence_stays_in_it():
+    raw = "Khẩu hiệu Độc lập - Tự do - Hạnh phúc in dưới Quốc hiệu CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM."
+    assert clean_text(raw) == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("**BAN CHẤP HÀNH\nTRUNG ƯƠNG**", "BAN CHẤP HÀNH TRUNG ƯƠNG"),
+        ("**CHỦ TỊCH ỦY BAN NHÂN\nDÂN TỈNH NGHỆ AN**", "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH NGHỆ AN"),
+        ("**KT. BỘ TRƯỞNG,\nCHỦ NHIỆM**", "KT. BỘ TRƯỞNG, CHỦ NHIỆM"),
+        ("**Điều\n4.**", "Điều 4."),
+        ("*Hà\nNội, ngày 25 tháng 11 năm 2025*", "Hà Nội, ngày 25 tháng 11 năm 2025"),
+    ],
+)
+def test_clean_text_rejoins_a_heading_wrapped_in_one_bold_run(raw, cleaned):
+    assert clean_text(raw) == cleaned
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "**NGHỊ QUYẾT\nCỦA BỘ CHÍNH TRỊ**",  # the kind heading and its organ stay two header lines
+        "**TM. CHÍNH PHỦ\nKT. THỦ TƯỚNG**",  # two lines of a signature block
+        "**QUYẾT ĐỊNH\nVỀ VIỆC CÔNG BỐ**",
+        "**Điều 1.** Phạm vi\n**Điều 2.** Đối tượng",  # two runs, each closed on its line
+    ],
+)
+def test_clean_text_keeps_header_elements_of_one_bold_run_apart(raw):
+    assert clean_text(raw).count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("Hà Tĩnh, ngày 01 tháng12 năm 2025", "Hà Tĩnh, ngày 01 tháng 12 năm 2025"),
+        ("ngày 24 tháng11 năm2025", "ngày 24 tháng 11 năm 2025"),
+        ("ngày01 tháng 3 năm 2025", "ngày 01 tháng 3 năm 2025"),
+        ("từ ngày 16tháng 6năm 2025", "từ ngày 16 tháng 6 năm 2025"),
+    ],
+)
+def test_clean_text_spaces_glued_date_words(raw, cleaned):
+    assert clean_text(raw) == cleaned
+
+
+# --- official texts: every body sentence survives -------------------------------------------------------------
+
+_MARKS = re.compile(r"\\(.)|[*_|#\s\-–—]+")
+
+
+def _squash(text: str) -> str:
+    """Text without spaces, markup and dashes, to compare what survives cleaning whatever the line breaks."""
+    return _MARKS.sub(lambda m: m.group(1) or "", unicodedata.normalize("NFC", text))
+
+
+def _units(raw: str) -> list[str]:
+    """The "Điều N." headings and numbered clauses of a raw page, each cut to its first 60 characters."""
+    plain = re.sub(r"\*+|\\", "", unicodedata.normalize("NFC", raw))
+    units = re.findall(r"^\s*(Điều \d+[a-z]?\..{0,60})", plain, re.MULTILINE)
+    units += re.findall(r"^\s*(\d{1,3}\. \S.{10,60})", plain, re.MULTILINE)
+    return units
+
+
+REAL_PAGES = [
+    "056a116c77fe4047.md",  # Party regulation, hard-wrapped
+    "4ea650b6faa46d71.md",  # decree, pipe header
+    "65fe198460ffa9d9.md",  # provincial decision
+    "9ca435f010e53248.md",  # công văn behind the portal's widget and table
+    "c6718d0835ffaaad.md",  # circular, markers inside words
+    "a57bf3febd1d410d.md",  # UBTVQH resolution, markers and pipes
+    "012b8a728c178e7a.md",  # the law
+]
+
+
+@needs_official
+@pytest.mark.parametrize("name", REAL_PAGES)
+def test_clean_text_real_page_keeps_every_article_and_clause(name):
+    raw = (OFFICIAL / name).read_text(encoding="utf-8")
+    cleaned = _squash(clean_text(raw))
+    units = _units(raw)
+    assert units
+    assert [unit for unit in units if _squash(unit) not in cleaned] == []
+
+
+@needs_official
+@pytest.mark.parametrize("name", ["056a116c77fe4047.md", "4eb6d4a67b3ff8d9.md", "65fe198460ffa9d9.md"])
+def test_clean_text_real_page_keeps_every_body_line(name):
+    raw = (OFFICIAL / name).read_text(encoding="utf-8")
+    cleaned = _squash(clean_text(raw))
+    lines = [cell for line in raw.split("\n") for cell in line.split("|") if len(_squash(cell)) >= 20]
+    assert [line for line in lines if _squash(line) not in cleaned] == []
+
+
+@needs_official
+def test_clean_text_real_portal_page_drops_only_the_portal_furniture():
+    cleaned = clean_text((OFFICIAL / "65dec8089b8bd9d9.md").read_text(encoding="utf-8"))
+    for furniture in ("CÁC NỘI DUNG ĐƯỢC SỬA ĐỔI", "Số hiệu:", "Người ký:", "Tình trạng:", "Đã biết", "Tiếng Anh"):
+        assert furniture not in cleaned
+    assert cleaned.startswith("ỦY BAN NHÂN DÂN\nTỈNH CÀ MAU\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n")
+    assert cleaned.endswith("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Minh Luân")
+
+
+@needs_official
+@pytest.mark.parametrize("path", sorted(OFFICIAL.glob("*.md")) + sorted(POLICY.glob("*.md")), ids=lambda p: p.name)
+def test_clean_text_real_page_has_no_markers_or_portal_table(path):
+    cleaned = clean_text(path.read_text(encoding="utf-8"))
+    assert "**" not in cleaned
+    assert "VIỆT NAMĐộc lập" not in cleaned
+    assert not re.search(r"^(?:Số hiệu|Loại văn bản|Người ký):", cleaned, re.MULTILINE)
+    assert not re.search(r"tháng\d|năm\d{4}", cleaned)
