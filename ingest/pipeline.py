@@ -39,12 +39,14 @@ from ingest.chunking import chunk_text, embedding_text
 from ingest.clean import clean_text
 from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocumentError, load_text
 from ingest.metadata import extract_metadata
+from ingest.parts import find_parts
+from ingest.tables import flatten_tables
 
 logger = logging.getLogger(__name__)
 
 # Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
-PROCESSING = 2
+PROCESSING = 3
 
 Progress = Callable[[int, int], None]  # (chunks just embedded, chunks to embed in this run)
 
@@ -212,8 +214,11 @@ class Ingestor:
         return out
 
     def _describe(self, item: _Pending, raw: str) -> DocRecord:
-        cleaned = clean_text(raw)
+        # Table rows carry their column headers in the stored text, so every chunk stays an exact span of it.
+        cleaned = flatten_tables(clean_text(raw))
         meta = extract_metadata(item.doc_id, item.source, raw, cleaned)
+        parts = find_parts(cleaned)
+        meta.parts = [part.title for part in parts]
         count_tokens = getattr(self.embedder, "count_tokens", None)
         chunks = chunk_text(
             item.doc_id,
@@ -223,6 +228,7 @@ class Ingestor:
             max_chars=self.options.max_chars,
             count_tokens=count_tokens,
             max_tokens=self.options.max_tokens,
+            parts=parts,
         )
         return DocRecord(meta, cleaned, chunks)
 
