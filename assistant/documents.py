@@ -29,6 +29,18 @@ def document_summary(deps: Deps, doc_id: str) -> dict[str, object]:
         "numbers": meta.numbers,
         "places": meta.places,
         "chunks": len(record.chunks),
+        # The standard header, where the text states it (null or [] where it does not).
+        "number": meta.number,
+        "issuer": meta.issuer,
+        "place": meta.place,
+        "subject": meta.subject,
+        "signer": meta.signer,
+        "signer_title": meta.signer_title,
+        "effective": meta.effective,
+        "based_on": meta.based_on,
+        "replaces": meta.replaces,
+        "amends": meta.amends,
+        "parts": meta.parts,
     }
 
 

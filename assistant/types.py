@@ -13,6 +13,8 @@ class Filters:
     doc_ids: list[str] | None = None
     kinds: list[str] | None = None
     places: list[str] | None = None
+    issuers: list[str] | None = None  # issuing bodies, as /api/documents names them (case-insensitive)
+    numbers: list[str] | None = None  # documents by their own number, in any typed form ("NQ 57", "57-NQ/TW")
     date_from: str | None = None
     date_to: str | None = None
 

@@ -45,6 +45,9 @@ _KIND_WORDS = {
 
 _LETTER = "A-Za-zĐđ"
 _KIND = rf"[{_LETTER}]{{2,5}}"
+# After the slash of a State number stands the kind or, in a công văn, the issuer's symbol ("11306/VPCP-NN",
+# "4512/BVHTTDL-VP"), which can be longer.
+_SYMBOL = rf"[{_LETTER}]{{2,8}}"
 _ISSUER = rf"[{_LETTER}][{_LETTER}0-9]{{1,14}}(?:-[{_LETTER}][{_LETTER}0-9]{{1,14}})*"
 # A number glued to a word, a date or another number ("COVID-19", "22/12/2024") is not a document number.
 _START = r"(?<![\w/.,-])"
@@ -53,7 +56,7 @@ _NUMBER_RE = re.compile(
     rf"{_START}(?:"
     rf"(?P<p_num>\d{{1,5}}) ?[-–] ?(?P<p_kind>{_KIND}) ?/ ?(?P<p_issuer>{_ISSUER})"
     rf"|(?P<s_num>\d{{1,5}}) ?/ ?(?:(?P<s_year>\d{{4}}) ?/ ?)?"
-    rf"(?P<s_kind>{_KIND}) ?[-–] ?(?P<s_issuer>{_ISSUER})"
+    rf"(?P<s_kind>{_SYMBOL}) ?[-–] ?(?P<s_issuer>{_ISSUER})"
     rf"|(?P<l_num>\d{{1,5}}) ?/ ?(?P<l_year>\d{{4}}) ?/ ?(?P<l_issuer>[{_LETTER}]{{2,8}}\d{{1,2}})"
     r")(?!\w)"
 )
@@ -67,6 +70,8 @@ _WORD_NUMBER_RE = re.compile(
 )
 _ABBR_NUMBER_RE = re.compile(rf"\b(?P<abbr>{_ABBR_ALT})\s*[-.]?\s*(?:so\s*)?(?P<num>\d{{1,5}})(?!\d)")
 _NUMBER_ABBR_RE = re.compile(rf"{_START}(?P<num>\d{{1,5}})\s+(?P<abbr>{_ABBR_ALT})\b")
+# A number typed with its symbol but without the unit after it: "11306/VPCP", "170/2025/NĐ".
+_BARE_SYMBOL_RE = re.compile(rf"{_START}(?P<num>\d{{1,5}}) ?/ ?(?:\d{{4}} ?/ ?)?(?P<symbol>[a-z]{{2,8}})(?![\w/-])")
 
 
 def _fold(text: str) -> str:
@@ -123,14 +128,18 @@ def _key_of_match(m: re.Match[str]) -> str | None:
     return f"{kind}:{int(m['p_num'] or m['s_num'])}"
 
 
+def _symbol_key(m: re.Match[str]) -> str | None:
+    """The key of a number whose symbol is no kind we know ("4512/BVHTTDL-VP" → "bvhttdl:4512")."""
+    kind = m["p_kind"] or m["s_kind"]
+    return f"{kind}:{int(m['p_num'] or m['s_num'])}" if kind else None
+
+
 def number_key(canonical: str) -> str:
     """Matching key of a document number: "57-NQ/TW" → "nq:57", "91/2015/QH13" → "91/2015/qh13"."""
     folded = _fold(canonical.strip())
     m = _NUMBER_RE.fullmatch(folded)
-    key = _key_of_match(m) if m else None
-    if key is None and m and (m["p_kind"] or m["s_kind"]):
-        # An unusual kind still gets a key of the same shape, so both sides agree.
-        key = f"{m['p_kind'] or m['s_kind']}:{int(m['p_num'] or m['s_num'])}"
+    # An unusual kind still gets a key of the same shape, so both sides agree.
+    key = (_key_of_match(m) or _symbol_key(m)) if m else None
     return key or folded
 
 
@@ -142,7 +151,7 @@ def _looks_like_year(num: str) -> bool:
 def query_numbers(text: str) -> list[str]:
     """Keys ("nq:57") of the documents a question names, however loosely typed, in order."""
     folded = _fold(unicodedata.normalize("NFC", text))
-    found = [(m.start(), key) for m in _NUMBER_RE.finditer(folded) if (key := _key_of_match(m))]
+    found = [(m.start(), key) for m in _NUMBER_RE.finditer(folded) if (key := _key_of_match(m) or _symbol_key(m))]
     loose = [
         *((m, _KIND_WORDS[re.sub(r"\s+", " ", m["word"])]) for m in _WORD_NUMBER_RE.finditer(folded)),
         *((m, m["abbr"]) for m in _ABBR_NUMBER_RE.finditer(folded)),
@@ -151,6 +160,13 @@ def query_numbers(text: str) -> list[str]:
     # A loose match inside a full number usually repeats its key; when it does not ("Nghị quyết số
     # 04-NĐ/TU", a typo), both keys are kept so the document is found either way.
     found += [(m.start(), f"{kind}:{int(m['num'])}") for m, kind in loose if not _looks_like_year(m["num"])]
+    # "11306/VPCP" typed without its unit: its symbol is the key, unless the number already has a key ("NQ 03/CP").
+    serials = {number_of(key) for _, key in found}
+    found += [
+        (m.start(), f"{m['symbol']}:{int(m['num'])}")
+        for m in _BARE_SYMBOL_RE.finditer(folded)
+        if int(m["num"]) not in serials
+    ]
     return list(dict.fromkeys(key for _, key in sorted(found)))
 
 
@@ -176,3 +192,24 @@ def describe_key(key: str, written: str | None = None) -> str:
         return written or key.upper()
     name = _KIND_NAMES.get(kind, kind.upper())
     return f"{name} {written}" if written else f"{name} số {num}"
+
+
+def kind_abbreviation(kind: str) -> str | None:
+    """The abbreviation of a kind word: "công văn" → "cv", "Nghị định" → "nd"; None for one we do not know."""
+    return _KIND_WORDS.get(re.sub(r"\s+", " ", _fold(kind).strip()))
+
+
+def document_keys(number: str | None, kind: str | None = None) -> set[str]:
+    """Every key a document's own number answers to: its number's key and the key of its kind and serial.
+
+    "11306/VPCP-NN" of a công văn is asked as "Công văn 11306" ("cv:11306") as often as by its symbol
+    ("vpcp:11306"); "5664/CT-CS" of the Cục Thuế is a công văn, not a Chỉ thị, whatever its symbol says.
+    """
+    if not number:
+        return set()
+    keys = {number_key(number)}
+    serial = number_of(number)
+    abbreviation = kind_abbreviation(kind) if kind else None
+    if serial is not None and abbreviation:
+        keys.add(f"{abbreviation}:{serial}")
+    return keys

@@ -21,6 +21,8 @@ class FiltersModel(BaseModel):
     doc_ids: list[str] | None = None
     kinds: list[str] | None = None
     places: list[str] | None = None
+    issuers: list[str] | None = Field(default=None, description="issuing bodies, e.g. 'Chính phủ'")
+    numbers: list[str] | None = Field(default=None, description="own document numbers, e.g. '57-NQ/TW' or 'NQ 57'")
     date_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
     date_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
 

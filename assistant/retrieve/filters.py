@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 from assistant.types import Filters
+from core.docnumbers import document_keys, query_numbers
 from core.errors import UserInputError
 from core.index.layout import DocRecord
 from core.index.types import DocumentMeta
 
 KNOWN_KINDS = (
-    "nghị quyết", "kế hoạch", "quyết định", "chương trình", "báo cáo", "công văn",
-    "thông báo", "tin hội nghị", "tin tức", "văn bản pháp luật", "khác",
+    "nghị quyết", "kế hoạch", "quyết định", "chương trình", "báo cáo", "công văn", "thông báo", "nghị định",
+    "thông tư", "luật", "quy định", "hướng dẫn", "chỉ thị", "kết luận", "tờ trình", "đề án", "quy chế", "điều lệ",
+    "pháp lệnh", "thông tri",
+    "tin hội nghị", "tin tức", "văn bản pháp luật", "khác",
 )  # fmt: skip
 
 
@@ -29,9 +32,18 @@ def matches(meta: DocumentMeta, filters: Filters) -> bool:
         return False
     if filters.places and not any(place_matches(w, h) for w in filters.places for h in meta.places):
         return False
+    if filters.issuers and (meta.issuer or "").casefold() not in {i.casefold() for i in filters.issuers}:
+        return False
+    if filters.numbers and not _wanted_keys(filters.numbers) & document_keys(meta.number, meta.kind):
+        return False
     if filters.date_from and (not meta.date or meta.date[: len(filters.date_from)] < filters.date_from):
         return False
     return not (filters.date_to and (not meta.date or meta.date[: len(filters.date_to)] > filters.date_to))
+
+
+def _wanted_keys(numbers: list[str]) -> set[str]:
+    """The keys of document numbers as typed in a filter ("NQ 57", "57-NQ/TW", "công văn 11306")."""
+    return {key for n in numbers for key in query_numbers(n)}
 
 
 def validate_filters(filters: Filters | None, documents: dict[str, DocRecord]) -> Filters | None:
@@ -46,6 +58,19 @@ def validate_filters(filters: Filters | None, documents: dict[str, DocRecord]) -
         bad = [p for p in filters.places if not any(place_matches(p, known) for known in places)]
         if bad:
             _raise_unknown("places", bad, places)
+    issuers = sorted({r.meta.issuer for r in docs.values() if r.meta.issuer})
+    if filters.issuers:
+        known = {i.casefold() for i in issuers}
+        bad = [i for i in filters.issuers if i.casefold() not in known]
+        if bad:
+            _raise_unknown("issuers", bad, issuers)
+    if filters.numbers:
+        bad = [n for n in filters.numbers if not query_numbers(n)]
+        if bad:
+            raise UserInputError(
+                f"filters.numbers {bad} are not document numbers: write them as '57-NQ/TW' or 'NQ 57'.",
+                f"Số hiệu văn bản không hợp lệ: {', '.join(bad)} — hãy viết như 57-NQ/TW, NQ 57 hoặc 170/2025/NĐ-CP.",
+            )
     for name in ("date_from", "date_to"):
         value = getattr(filters, name)
         if value and not _looks_like_date(value):

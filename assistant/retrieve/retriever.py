@@ -11,9 +11,10 @@ from assistant.retrieve.filters import matches
 from assistant.types import Filters, Passage
 from assistant.understand.query import Query
 from core.config import Settings
-from core.docnumbers import number_key
+from core.docnumbers import find_numbers, number_key
 from core.index.reader import IndexReader
 from core.index.store import VectorStoreError
+from core.index.types import Chunk
 from core.vntext import folded_syllable_set
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ class Retriever:
         self.lex_ids = index.lexical.chunk_ids
         self.chunk_keys = {
             cid: {number_key(n) for n in chunk.numbers} for cid, chunk in index.chunks.items() if chunk.numbers
+        }
+        # In a file holding several documents, the number of the one each chunk belongs to ("69-KL/TW").
+        self.part_keys = {
+            cid: {number_key(n) for n in find_numbers(chunk.part)} for cid, chunk in index.chunks.items() if chunk.part
         }
 
     # -- public -----------------------------------------------------------------------------
@@ -99,16 +104,33 @@ class Retriever:
         return [(cid, score) for cid, score in nearest if cid in self.visible]
 
     def _numbers(self, query: Query, allowed: set[str] | None, lexical: list[tuple[str, float]]):
-        """Chunks that name a document number the query asks about, in lexical order, then the rest."""
+        """The chunks of the documents whose own number the query gives, then chunks that merely cite it.
+
+        Each group in lexical order: a task table citing "57-NQ/TW" forty times must not crowd out NQ 57 itself.
+        """
         wanted = set(query.number_keys)
         lex_rank = {cid: i for i, (cid, _) in enumerate(lexical)}
-        hits = [
-            cid
-            for cid, keys in self.chunk_keys.items()
-            if keys & wanted and (allowed is None or cid in allowed) and cid in self.visible
-        ]
-        hits.sort(key=lambda cid: (lex_rank.get(cid, len(lex_rank)), cid))
-        return [(cid, 1.0) for cid in hits[: self.settings.candidates]]
+
+        def usable(cid: str) -> bool:
+            return (allowed is None or cid in allowed) and cid in self.visible
+
+        def lexical_order(cids: Iterable[str]) -> list[str]:
+            return sorted(cids, key=lambda cid: (lex_rank.get(cid, len(lex_rank)), cid))
+
+        owners = {doc_id for key in wanted for doc_id in self.index.owners.get(key, [])}
+
+        def is_own(chunk: Chunk) -> bool:
+            part = self.part_keys.get(chunk.chunk_id)
+            if part is not None:  # a file of several documents: only the part that is the one asked about
+                return bool(part & wanted)
+            return chunk.doc_id in owners
+
+        own = lexical_order(c.chunk_id for c in self.index.chunks.values() if is_own(c) and usable(c.chunk_id))
+        taken = set(own)
+        citing = lexical_order(
+            cid for cid, keys in self.chunk_keys.items() if keys & wanted and usable(cid) and cid not in taken
+        )
+        return [(cid, 1.0) for cid in [*own, *citing][: self.settings.candidates]]
 
     # -- filters, de-duplication, passages --------------------------------------------------
     def _allowed(self, filters: Filters | None) -> set[str] | None:
@@ -133,11 +155,16 @@ class Retriever:
                 break
         return kept
 
+    def passage(self, cid: str) -> Passage:
+        """One chunk as a passage, outside any ranking (the document card cites the chunk stating a fact)."""
+        return self._passage(0, cid, 0.0)
+
     def _passage(self, n: int, cid: str, score: float) -> Passage:
         chunk = self.index.chunks[cid]
         meta = self.index.meta(chunk.doc_id)
+        # In a file holding several documents, the passage is cited under the one it belongs to.
         return Passage(
-            n=n, chunk_id=cid, doc_id=chunk.doc_id, title=meta.title, source=meta.source, text=chunk.text,
+            n=n, chunk_id=cid, doc_id=chunk.doc_id, title=chunk.part or meta.title, source=meta.source, text=chunk.text,
             score=round(score, 6), date=meta.date, kind=meta.kind, section=chunk.section,
             numbers=chunk.numbers, start=chunk.start, end=chunk.end,
         )  # fmt: skip

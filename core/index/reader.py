@@ -8,7 +8,7 @@ from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
-from core.docnumbers import number_of
+from core.docnumbers import document_keys, number_key, number_of
 from core.errors import IndexMissingError
 from core.index.layout import DocRecord, Layout, read_manifest, read_record
 from core.index.lexical import LexicalIndex
@@ -64,6 +64,22 @@ class IndexReader:
         named = {n for r in self.documents.values() for n in r.meta.numbers}
         named |= {n for c in self.chunks.values() for n in c.numbers}
         return frozenset(x for n in named if (x := number_of(n)) is not None)
+
+    @cached_property
+    def named_keys(self) -> frozenset[str]:
+        """The key of every document number the collection holds or names ("nq:57", "hd:45", "vpcp:11306")."""
+        named = {n for r in self.documents.values() for n in r.meta.numbers}
+        named |= {n for c in self.chunks.values() for n in c.numbers}
+        return frozenset({number_key(n) for n in named} | set(self.owners))
+
+    @cached_property
+    def owners(self) -> dict[str, list[str]]:
+        """Document-number key → the documents whose own number it is ("cv:11306" → the công văn itself)."""
+        found: dict[str, list[str]] = {}
+        for doc_id, record in sorted(self.documents.items()):
+            for key in document_keys(record.meta.number, record.meta.kind):
+                found.setdefault(key, []).append(doc_id)
+        return found
 
     def default_idf(self) -> float:
         """IDF of a term no chunk contains (the rarest possible)."""

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from core.docnumbers import find_numbers, number_key, number_spans, query_numbers
+from core.docnumbers import document_keys, find_numbers, number_key, number_spans, query_numbers
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
 
@@ -197,3 +197,28 @@ def test_query_numbers_no_document_named(question):
 def test_query_numbers_match_keys_of_sample_numbers(prefix):
     for number in find_numbers(_sample(prefix)):
         assert query_numbers(number) == [number_key(number)]
+
+
+@pytest.mark.parametrize(
+    ("question", "keys"),
+    [
+        ("Công văn 11306/VPCP nói gì?", ["cv:11306"]),  # the kind gives the key
+        ("11306/VPCP nói gì?", ["vpcp:11306"]),  # the unit after the symbol left out
+        ("Theo 4512/BVHTTDL-VP thì sao?", ["bvhttdl:4512"]),  # a ministry's long symbol
+        ("NĐ 170/2025/NĐ ban hành khi nào?", ["nd:170"]),
+        ("Ngày 22/12/2024 có gì?", []),  # a date is no number
+        ("NQ 03/CP", ["nq:3"]),  # the kind already gives the key; no second "cp:3"
+    ],
+)
+def test_query_numbers_symbol_forms(question: str, keys: list[str]) -> None:
+    assert query_numbers(question) == keys
+
+
+def test_document_keys_answer_to_kind_and_symbol() -> None:
+    # A công văn is asked about as "Công văn 11306" and by its symbol; both keys reach it.
+    assert document_keys("11306/VPCP-NN", "công văn") == {"vpcp:11306", "cv:11306"}
+    assert document_keys("5664/CT-CS", "công văn") == {"ct:5664", "cv:5664"}
+    assert document_keys("60/2024/QH15", "luật") == {"60/2024/qh15"}
+    assert document_keys("57-NQ/TW", "nghị quyết") == {"nq:57"}
+    assert document_keys(None, "nghị quyết") == set()
+    assert query_numbers("công văn 11306")[0] in document_keys("11306/VPCP-NN", "công văn")
