@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assistant.answer.card import card_answer
 from assistant.answer.extractive import extractive_answer
 from assistant.answer.generative import generate, rewrite_question
 from assistant.answer.refusal import absent_documents, missing_document_refusal
@@ -153,11 +154,17 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer without a model.
 
     A question about a document the collection does not hold is refused first, naming the document: any answer
-    would come from other texts that merely share its topic.
+    would come from other texts that merely share its topic. A question about a document's own header (signer,
+    issuing body, dates, subject, what it replaces) is answered from the header ingestion read, cited, with no
+    model: these facts are exact or absent.
     """
-    missing = absent_documents(query, deps.index.serial_numbers)
+    missing = absent_documents(query, deps.index.serial_numbers, deps.index.named_keys)
     if missing:
         yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
+        return
+    card = card_answer(query, passages, deps.index, deps.retriever.passage)
+    if card is not None:
+        yield card
         return
     if not _uses_model(deps, turn):
         yield extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)

@@ -28,6 +28,9 @@ from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
 
 MAX_SENTENCES = 3
+MAX_LIST_ITEMS = 8
+OWN_DOCUMENT_BONUS = 0.1
+_LIST_ITEM = re.compile(r"\s*(?:[-–•+*]\s|[a-zđ][)]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s)")
 
 
 @dataclass
@@ -70,8 +73,11 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     if query.qtype == "yesno":  # "… có được tổ chức trực tuyến không?": the predicate is what is asked
         for term in terms[-2:]:
             weights[term] *= 2
+    own = {doc_id for key in query.number_keys for doc_id in index.owners.get(key, [])}
     for sentence in sentences:
         _score(sentence, query, weights)
+        if sentence.passage.doc_id in own:
+            sentence.score += OWN_DOCUMENT_BONUS  # the document's own clause, not a text that merely cites it
     sentences.sort(key=lambda s: -s.score)
     chosen = _choose(sentences, query)
     if chosen and not _names_grounded(query, chosen, index):
@@ -166,8 +172,10 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
             return [] if query.qtype in ("date", "number") else ranked[:1]
         ranked = typed
     best = ranked[0]
-    if query.qtype == "list" and re.search(r"(:|\bgồm)\s*$|:\s", best.text):
-        return _with_continuation(best, all_sentences)
+    if query.qtype == "list":
+        best = _lead_in(best, all_sentences) or best  # an item of the list: answer with the whole list
+        if re.search(r"(:|\bgồm)\s*$|:\s", best.text):
+            return _with_continuation(best, all_sentences)
     chosen, covered = [best], set(best.terms)
     # A date or a number is one fact in one sentence; a person question often needs the next sentence.
     limit = {"date": 1, "number": 1, "person": 2, "yesno": 2}.get(query.qtype, MAX_SENTENCES)
@@ -182,16 +190,42 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     return _cover_names(chosen, ranked, query)
 
 
+def _lead_in(item: _Sentence, sentences: list[_Sentence]) -> _Sentence | None:
+    """For a sentence on a list item line ("- …", "a) …"), the line ending in ":" that opens its list."""
+    text = item.passage.text
+    line_start = text.rfind("\n", 0, item.start) + 1
+    if not _LIST_ITEM.match(text[line_start:]):
+        return None
+    before = sorted((s for s in sentences if s.passage is item.passage and s.end <= line_start), key=lambda s: -s.start)
+    for sentence in before:
+        start = text.rfind("\n", 0, sentence.start) + 1
+        if sentence.start == start and _LIST_ITEM.match(text[start:]):
+            continue  # another item of the same list
+        return sentence if re.search(r"(:|\bgồm)\s*$", sentence.text) else None
+    return None
+
+
 def _with_continuation(best: _Sentence, sentences: list[_Sentence]) -> list[_Sentence]:
-    """A list introduced by "gồm:" goes on in the next sentences of the same paragraph."""
+    """A list introduced by "gồm:" goes on in the next sentences of its paragraph, or in the list items under it."""
     text = best.passage.text
     line_end = text.find("\n", best.end)
     line_end = len(text) if line_end < 0 else line_end
     following = sorted(
-        (s for s in sentences if s.passage is best.passage and best.end <= s.start < line_end),
-        key=lambda s: s.start,
+        (s for s in sentences if s.passage is best.passage and s.start >= best.end), key=lambda s: s.start
     )
-    return [best, *following[: MAX_SENTENCES + 1]]
+    same_line = [s for s in following if s.start < line_end]
+    if same_line:
+        return [best, *same_line[: MAX_SENTENCES + 1]]
+    items: list[_Sentence] = []
+    for sentence in following:  # "1. …", "a) …", "- …" lines right under the lead-in, until the list ends
+        line_start = text.rfind("\n", 0, sentence.start) + 1
+        if sentence.start == line_start and not _LIST_ITEM.match(text[line_start:]):
+            break
+        if sentence.start == line_start:
+            items.append(sentence)
+        if len(items) >= MAX_LIST_ITEMS:
+            break
+    return [best, *items]
 
 
 def _cover_names(chosen: list[_Sentence], ranked: list[_Sentence], query: Query) -> list[_Sentence]:

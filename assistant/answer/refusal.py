@@ -25,11 +25,14 @@ def refusal(
     return Answer(answer=text, sources=passages, refused=True, mode=mode, warnings=list(warnings or []))
 
 
-def absent_documents(query: Query, serial_numbers: frozenset[int]) -> list[str]:
-    """Documents the question names by number that no text in the collection names at all, as the user wrote them.
+def absent_documents(
+    query: Query, serial_numbers: frozenset[int], named_keys: frozenset[str] | None = None
+) -> list[str]:
+    """Documents the question names by number that the collection neither holds nor names, as the user wrote them.
 
-    Only the serial number is compared ("công văn 11306" and "11306/VPCP-NN" share 11306), so a loosely typed
-    kind never makes a present document look absent; a number nobody wrote is certainly not in the collection.
+    A number written in full ("88-HD/BTCTW") must meet its own key ("hd:88") somewhere in the collection. A loosely
+    typed one ("công văn 11306") is compared by its serial number only ("11306/VPCP-NN" shares 11306), so a kind
+    typed loosely never makes a present document look absent.
     """
     written = {number_key(n): n for n in find_numbers(query.asked)}
     absent = []
@@ -37,6 +40,8 @@ def absent_documents(query: Query, serial_numbers: frozenset[int]) -> list[str]:
         serial = number_of(key)
         if serial is not None and serial not in serial_numbers:
             absent.append(describe_key(key, written.get(key)))
+        elif named_keys is not None and key in written and key not in named_keys:
+            absent.append(describe_key(key, written[key]))
     return list(dict.fromkeys(absent))
 
 

@@ -63,3 +63,13 @@ def test_chat_about_absent_document_refused_present_one_answered(sample_deps: De
     assert absent.refused and "Chỉ thị 99/CT-TTg chưa có trong kho tài liệu" in absent.answer
     present = chat(sample_deps, "Nghị quyết 57-NQ/TW được ban hành ngày nào?")
     assert not present.refused and "22/12/2024" in present.answer
+
+
+def test_a_number_written_in_full_must_meet_its_own_key() -> None:
+    # "88" stands in the collection (as another document's serial), but no text names "88-HD/BTCTW".
+    named = frozenset({"hd:45", "hd:16", "nq:88"})
+    held = frozenset({45, 16, 88})
+    assert absent_documents(understand("Ai ký Hướng dẫn 88-HD/BTCTW?"), held, named) == ["Hướng dẫn 88-HD/BTCTW"]
+    assert absent_documents(understand("Ai ký Hướng dẫn 45-HD/BTCTW?"), held, named) == []
+    # Typed loosely, only the serial is compared: "hướng dẫn 88" might be the text's "88-NQ/…" typed wrong.
+    assert absent_documents(understand("hướng dẫn 88 nói gì?"), held, named) == []

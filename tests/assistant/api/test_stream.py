@@ -130,6 +130,9 @@ class FakeRetriever:
     def select(self, ranked: list, k: int) -> list:
         return []
 
+    def passage(self, cid: str):
+        raise AssertionError(f"nothing retrieved, nothing to cite ({cid})")
+
 
 @dataclass
 class FakeDeps:

@@ -1,0 +1,389 @@
+"""The document card: questions about a document's own header — who signed it, which body issued it, when, from
+when it takes effect, what it is about, what it replaces or amends, what it is based on.
+
+Ingestion reads these facts from the standard header (Nghị định 30/2020/NĐ-CP) into `DocumentMeta`. Here they
+answer a question that names the document (by number, or by kind and subject), each fact cited to the passage of
+the document's own text that states it. Everything else goes to the extractive answerer; a field the header does
+not state is never guessed (the extractive answerer then answers from the text, or refuses).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answer.citations import cited_first
+from assistant.types import Answer, Passage
+from assistant.understand.query import Query
+from core.docnumbers import find_numbers, number_key
+from core.index.reader import IndexReader
+from core.index.types import Chunk, DocumentMeta
+from core.sentences import split_sentences
+from core.vntext import content_terms, fold, syllables
+
+# What is asked, read on the folded, lowercased question ("ai ky" for "Ai ký …?"). Order matters: the first
+# field that matches is the one answered.
+_ASKS: list[tuple[str, re.Pattern[str]]] = [
+    ("signer", re.compile(r"\b(ai ky|nguoi ky|do ai ky|ky boi ai|ai la nguoi ky|ai da ky|who signed|signed by)\b")),
+    (
+        "effective",
+        re.compile(r"\bhieu luc\b.*\b(ngay nao|khi nao|tu ngay|bao gio|tu luc nao|thoi diem)|\bin effect|\beffective"),
+    ),
+    (
+        "issuer",
+        re.compile(
+            r"\b(co quan|don vi|to chuc|cap|ai) nao ban hanh|\bdo (co quan|don vi|to chuc|cap) nao\b|\bdo ai ban hanh"
+            r"|\bai ban hanh|\bcua co quan nao\b|\b(which|what) (body|agency|organi[sz]ation) (issued|adopted)"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(ban hanh|ky|thong qua|ky ban hanh)( vao)? (ngay nao|khi nao|bao gio|thoi gian nao|nam nao)"
+            r"|\bngay ban hanh\b|\bngay ky\b|\bwhen was .* (issued|signed|adopted)"
+        ),
+    ),
+    (
+        "replaces",
+        re.compile(
+            r"\b(thay the|bai bo|huy bo)( cho)? (van ban|quy dinh|nghi dinh|thong tu|quyet dinh|nghi quyet|huong dan"
+            r"|cac|nhung)?\s*\w* ?nao\b"
+        ),
+    ),
+    ("amends", re.compile(r"\bsua doi,? bo sung\b.*\bnao\b")),
+    ("based_on", re.compile(r"\bcan cu\b.*\b(nao|gi)\b|\bdua tren (nhung|cac)? ?(van ban|co so) nao")),
+    ("number", re.compile(r"\bso hieu\b|\b(van ban|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|luat) so may\b")),
+    (
+        "subject",
+        re.compile(
+            r"\b(la|ve) (van ban|luat|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|quy dinh|huong dan|ke hoach"
+            r"|thong bao|chi thi)? ?gi\b|\bnoi ve (van de |noi dung |viec )?gi\b|\bve viec gi\b|\btrich yeu\b"
+            r"|\bquy dinh ve (van de |noi dung )?gi\b|\bwhat is .* about\b"
+        ),
+    ),
+]
+# The fields a card answers only for a document named by number or by its own filter: a subject match alone
+# is too weak a reason to say who signed what.
+_KIND_WORDS = (
+    "nghị quyết", "nghị định", "quyết định", "thông tư", "công văn", "luật", "kế hoạch", "quy định", "hướng dẫn",
+    "thông báo", "chỉ thị", "kết luận", "chương trình", "báo cáo", "quy chế", "đề án",
+)  # fmt: skip
+_SUBJECT_COVERAGE = 0.75
+# Fields a document named only by kind and subject ("Luật Dữ liệu …") may be asked about.
+_BY_SUBJECT = ("number", "date", "effective", "issuer")
+_SIGNATURE_PREFIXES = {
+    "KT.": "ký thay", "TM.": "thay mặt", "T/M": "thay mặt", "TL.": "thừa lệnh", "TUQ.": "thừa ủy quyền",
+}  # fmt: skip
+_SIGNATURE_PREFIX = re.compile(r"(?:KT\.|TM\.|T/M|TL\.|TUQ\.)", re.IGNORECASE)
+# The signer's own position closes the signature block ("… PHÓ THỦ TƯỚNG", "… CHỦ TỊCH").
+_OWN_POSITION = re.compile(
+    r"(?:PHÓ\s+)?(?:TỔNG BÍ THƯ|BÍ THƯ|THỦ TƯỚNG|CHỦ TỊCH|BỘ TRƯỞNG|THỨ TRƯỞNG|TỔNG GIÁM ĐỐC|GIÁM ĐỐC|CHỦ NHIỆM"
+    r"|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CỤC TRƯỞNG|VỤ TRƯỞNG|CHÁNH VĂN PHÒNG|TỔNG THƯ KÝ|VIỆN TRƯỞNG|CHÁNH ÁN)"
+    r"(?:\s+THƯỜNG TRỰC)?\s*$",
+    re.IGNORECASE,
+)
+_EFFECT = re.compile(r"hiệu lực", re.IGNORECASE)
+_REPLACE = re.compile(r"thay thế|bãi bỏ|hủy bỏ|huỷ bỏ|hết hiệu lực", re.IGNORECASE)
+_AMEND = re.compile(r"sửa đổi", re.IGNORECASE)
+_BASIS = re.compile(r"^\W*Căn cứ\b", re.IGNORECASE)
+
+MakePassage = Callable[[str], Passage]
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """One sentence of the answer and the chunk of the document's text that states it."""
+
+    text: str
+    chunk: Chunk
+
+
+def asked_field(query: Query) -> str | None:
+    """Which header field the question asks for, or None when it asks about the body."""
+    folded = fold(query.asked.lower())
+    return next((name for name, pattern in _ASKS if pattern.search(folded)), None)
+
+
+def card_answer(query: Query, passages: list[Passage], index: IndexReader, passage: MakePassage) -> Answer | None:
+    """An answer from the header of the document the question names, or None to let the body answer."""
+    field = asked_field(query)
+    if field is None:
+        return None
+    candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT)
+    if not candidates:
+        return None
+    stated = {
+        doc_id: facts for doc_id in candidates if (facts := _FACTS[field](index.meta(doc_id), _chunks(index, doc_id)))
+    }
+    if not stated:
+        if field == "signer" and len(candidates) == 1:
+            # A name stands only in the signature block: without one, any name in the body would be a wrong answer.
+            text = f"{_reference(index.meta(candidates[0]))} trong kho tài liệu không ghi tên người ký."
+            return Answer(answer=text, sources=passages, refused=True, warnings=["header: no signer"])
+        return None
+    if len({tuple(f.text for f in facts) for facts in stated.values()}) > 1:
+        # Two documents of that number say different things ("Quyết định 80" of two provinces): the question's
+        # other words must choose, or the body answers.
+        chosen = _best_by_names(query, list(stated), index)
+        if chosen is None:
+            return None
+        facts = stated[chosen]
+    else:
+        facts = next(iter(stated.values()))
+    cited = [passage(f.chunk.chunk_id) for f in facts]
+    pool = [*cited, *(p for p in passages if p.chunk_id not in {c.chunk_id for c in cited})]
+    sources, number = cited_first(pool, cited)
+    text = " ".join(f"{f.text.rstrip(' .')} [{number[f.chunk.chunk_id]}]." for f in facts)
+    return Answer(answer=text, sources=sources, refused=False)
+
+
+def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:
+    """The chunks of a document's own text: in a file of several documents, those of its first one."""
+    chunks = index.documents[doc_id].chunks
+    first = chunks[0].part if chunks else ""
+    return [c for c in chunks if c.part == first]
+
+
+# --- which document -----------------------------------------------------------------------------------------
+
+
+def _named_documents(query: Query, passages: list[Passage], index: IndexReader, by_subject: bool) -> list[str]:
+    """The documents the question names by their own number, else (for some fields) by kind and subject."""
+    owners = list(dict.fromkeys(d for key in query.number_keys for d in index.owners.get(key, [])))
+    if owners or query.number_keys or not by_subject:
+        return owners  # a number we do not hold as a document's own: the body (or the absent-document rule) answers
+    found = _named_by_subject(query, passages, index)
+    return [found] if found else []
+
+
+def _best_by_names(query: Query, doc_ids: list[str], index: IndexReader) -> str | None:
+    """Among documents sharing a number ("Quyết định 80" of two provinces), the one the question's names fit."""
+    question = set(content_terms(syllables(query.text)))
+    scored = []
+    for doc_id in doc_ids:
+        meta = index.meta(doc_id)
+        about = set(content_terms(syllables(f"{meta.issuer or ''} {meta.title} {' '.join(meta.places[:3])}")))
+        scored.append((len(question & about), doc_id))
+    scored.sort(reverse=True)
+    return scored[0][1] if scored[0][0] > scored[1][0] else None
+
+
+def _named_by_subject(query: Query, passages: list[Passage], index: IndexReader) -> str | None:
+    """ "Luật Dữ liệu có hiệu lực từ ngày nào?": the kind word and (nearly) all of the subject's words."""
+    folded = fold(query.text.lower())
+    kinds = {k for k in _KIND_WORDS if re.search(rf"\b{fold(k)}\b", folded)}
+    if not kinds:
+        return None
+    question = set(content_terms(syllables(query.text)))
+    for doc_id in dict.fromkeys(p.doc_id for p in passages[:3]):
+        meta = index.meta(doc_id)
+        if meta.kind not in kinds or not meta.subject:
+            continue
+        subject = set(content_terms(syllables(meta.subject))) - set(content_terms(syllables(meta.kind)))
+        if len(subject) >= 1 and len(subject & question) >= _SUBJECT_COVERAGE * len(subject):
+            return doc_id
+    return None
+
+
+# --- the facts ----------------------------------------------------------------------------------------------
+
+
+def _reference(meta: DocumentMeta) -> str:
+    """How the answer names the document: "Công văn số 11306/VPCP-NN"."""
+    kind = meta.kind[:1].upper() + meta.kind[1:]
+    return f"{kind} số {meta.number}" if meta.number else meta.title
+
+
+def _signer(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.signer:
+        return []
+    chunk = _last_holding(chunks, meta.signer)
+    if chunk is None:
+        return []
+    role = f", {_position(meta.signer_title)}" if meta.signer_title else ""
+    return [_Fact(f"{_reference(meta)} do {meta.signer}{role} ký", chunk)]
+
+
+def _position(title: str) -> str:
+    """ "KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG" → "Phó Thủ tướng (ký thay Thủ tướng)", as a sentence reads it."""
+    text = re.sub(r"\s+", " ", title).strip()
+    own = _OWN_POSITION.search(text)
+    if own is None or own.start() == 0:
+        return _case(text.strip(" ,"))
+    before = text[: own.start()].strip(" ,-–")
+    # "TM. CHÍNH PHỦ KT. THỦ TƯỚNG": the signer signs for the last body or person named before the position.
+    segments = list(_SIGNATURE_PREFIX.finditer(before))
+    if not segments:
+        return _case(own.group(0))
+    last = segments[-1]
+    behalf = before[last.end() :].strip(" ,")
+    verb = _SIGNATURE_PREFIXES[last.group(0).upper()]
+    return f"{_case(own.group(0))} ({verb} {_case(behalf)})" if behalf else _case(own.group(0))
+
+
+def _case(position: str) -> str:
+    """ "PHÓ THỦ TƯỚNG" → "Phó Thủ tướng", "TỔNG BÍ THƯ" → "Tổng Bí thư", "GIÁM ĐỐC" → "Giám đốc"."""
+    words = position.lower().split()
+    if not words:
+        return ""
+    out = [words[0].capitalize()]
+    for i, word in enumerate(words[1:], start=1):
+        out.append(word.capitalize() if words[i - 1] in ("phó", "tổng", "tổng bí") or word == "bí" else word)
+    return " ".join(out)
+
+
+def _issuer(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.issuer:
+        return []
+    chunk = _first_holding(chunks, meta.issuer) or (chunks[0] if chunks else None)
+    return [_Fact(f"{_reference(meta)} do {meta.issuer} ban hành", chunk)] if chunk else []
+
+
+def _date(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.date or len(meta.date) < 10:
+        return []
+    found = _date_literal(chunks, meta.date)
+    if found is None:
+        return []
+    chunk, literal, context = found
+    verb = "được thông qua" if re.search(r"thông qua", context, re.IGNORECASE) else "được ban hành"
+    return [_Fact(f"{_reference(meta)} {verb} ngày {literal}", chunk)]
+
+
+def _effective(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.effective:
+        return []
+    found = _sentence(chunks, lambda s: bool(_EFFECT.search(s)) and _mentions_date_or_signing(s, meta.effective))
+    if found is None:
+        return []
+    chunk, sentence = found
+    facts = [_Fact(f"Theo {_reference(meta)}: “{_quoted(sentence)}”", chunk)]
+    if not _date_literal([chunk], meta.effective, within=sentence):
+        # "… có hiệu lực kể từ ngày ký": say which day that is, from the header.
+        dated = _date_literal(chunks, meta.effective)
+        if dated:
+            facts.append(_Fact(f"Văn bản được ký ngày {dated[1]}", dated[0]))
+    return facts
+
+
+def _subject(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.subject or not chunks:
+        return []
+    chunk = _first_holding(chunks, meta.subject[:40]) or chunks[0]
+    subject = meta.subject.rstrip(" .")
+    lead = subject if re.match(r"(?i)(về|v/v)\b", subject) else f"là {meta.title}"
+    return [_Fact(f"{_reference(meta)} {lead}", chunk)]
+
+
+def _number(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.number:
+        return []
+    chunk = _first_holding(chunks, meta.number)
+    return [_Fact(f"Số hiệu của văn bản là {meta.number} ({meta.title})", chunk)] if chunk else []
+
+
+def _related(
+    numbers_of: Callable[[DocumentMeta], list[str]], verb: re.Pattern[str]
+) -> Callable[[DocumentMeta, list[Chunk]], list[_Fact]]:
+    """Quote the sentences that say which documents it replaces (or amends): one of them and the verb."""
+
+    def facts(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+        wanted = {number_key(n) for n in numbers_of(meta)}
+        found: list[_Fact] = []
+        seen: set[str] = set()
+        for chunk in chunks:
+            for sentence in _chunk_sentences(chunk):
+                keys = {number_key(n) for n in find_numbers(sentence)} & wanted
+                if keys - seen and verb.search(sentence):
+                    found.append(_Fact(f"Theo {_reference(meta)}: “{_quoted(sentence)}”", chunk))
+                    seen |= keys
+        return found[:3]
+
+    return facts
+
+
+def _based_on(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    if not meta.based_on:
+        return []
+    lines = [
+        (chunk, line.strip(" ;,.*")) for chunk in chunks[:3] for line in chunk.text.splitlines() if _BASIS.match(line)
+    ]
+    if not lines:
+        return []
+    chunk = lines[0][0]
+    listed = "; ".join(line.lstrip("-–• ") for c, line in lines if c is chunk)
+    return [_Fact(f"{_reference(meta)} được ban hành trên các căn cứ: {listed}", chunk)]
+
+
+_FACTS: dict[str, Callable[[DocumentMeta, list[Chunk]], list[_Fact]]] = {
+    "signer": _signer,
+    "issuer": _issuer,
+    "date": _date,
+    "effective": _effective,
+    "subject": _subject,
+    "number": _number,
+    "replaces": _related(lambda meta: meta.replaces, _REPLACE),
+    "amends": _related(lambda meta: meta.amends, _AMEND),
+    "based_on": _based_on,
+}
+
+
+# --- finding the words in the text --------------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+def _first_holding(chunks: list[Chunk], words: str) -> Chunk | None:
+    wanted = _normal(words)
+    return next((c for c in chunks if wanted in _normal(c.text)), None)
+
+
+def _last_holding(chunks: list[Chunk], words: str) -> Chunk | None:
+    return _first_holding(list(reversed(chunks)), words)
+
+
+def _date_pattern(iso: str) -> re.Pattern[str]:
+    year, month, day = (int(x) for x in iso[:10].split("-"))
+    return re.compile(
+        rf"(?<!\d)0?{day}\s*tháng\s*0?{month}\s*năm\s*{year}(?!\d)|(?<![\d/.-])0?{day}\s*[/.-]\s*0?{month}\s*[/.-]\s*{year}(?!\d)",
+        re.IGNORECASE,
+    )
+
+
+def _date_literal(chunks: list[Chunk], iso: str, within: str | None = None) -> tuple[Chunk, str, str] | None:
+    """The chunk that writes a date, the date as written, and the line around it."""
+    pattern = _date_pattern(iso)
+    for chunk in chunks:
+        text = within if within is not None else chunk.text
+        m = pattern.search(text)
+        if m:
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            return chunk, re.sub(r"\s+", " ", m.group(0)), text[line_start : line_end if line_end >= 0 else None]
+    return None
+
+
+def _mentions_date_or_signing(sentence: str, iso: str) -> bool:
+    return bool(_date_pattern(iso).search(sentence)) or bool(re.search(r"ngày ký|ký ban hành", sentence))
+
+
+def _chunk_sentences(chunk: Chunk) -> list[str]:
+    out = []
+    for line in chunk.text.splitlines():
+        out += [line[s:e].strip() for s, e in split_sentences(line)]
+    return [s for s in out if s]
+
+
+def _sentence(chunks: list[Chunk], wanted: Callable[[str], bool]) -> tuple[Chunk, str] | None:
+    for chunk in chunks:
+        for sentence in _chunk_sentences(chunk):
+            if wanted(sentence):
+                return chunk, sentence
+    return None
+
+
+def _quoted(sentence: str) -> str:
+    return re.sub(r"\s+", " ", sentence).strip().rstrip(".;,")
