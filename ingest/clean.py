@@ -155,7 +155,7 @@ _BARE_KIND_RE = re.compile(
     r"|BÁO CÁO|CHƯƠNG TRÌNH|TỜ TRÌNH|ĐỀ ÁN|QUY CHẾ|ĐIỀU LỆ|CÔNG VĂN"
 )
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>&\"'])")
-_MARKER_RE = re.compile(r"\*+|(?<!_)__(?!_)")
+_MARKER_RE = re.compile(r"(?<!\\)\*+|(?<![_\\])__(?!_)")  # "\*" is an escaped star, not emphasis
 _BULLET_RE = re.compile(r"\*\s+(?=[\w“\"‘'(\[])")
 _DATE_WORD_GLUE_RE = re.compile(r"\b(ngày|tháng|năm)(?=\d)")
 _DIGIT_DATE_GLUE_RE = re.compile(r"(?<=\d)(?=(?:tháng|năm)\b)")
@@ -207,11 +207,11 @@ def _strip_markup(lines: list[str]) -> list[str]:
 
 def _strip_line(line: str) -> str:
     """One line without emphasis markers (a list bullet stays), its words kept apart, its dates spaced."""
-    line = _ESCAPE_RE.sub(r"\1", line)
     bullet = ""
     if (m := _BULLET_RE.match(line)) and line[m.end() :].count("*") % 2 == 0:
         bullet, line = "* ", line[m.end() :]
     line = _MARKER_RE.sub(lambda m: _marker_gap(line, m), line)
+    line = _ESCAPE_RE.sub(r"\1", line)  # after the markers, so "5\*3" keeps its star
     line = _DIGIT_DATE_GLUE_RE.sub(" ", _DATE_WORD_GLUE_RE.sub(r"\1 ", line))
     line = _SPACES_RE.sub(" ", line).strip()
     return f"{bullet}{line}" if line else ""

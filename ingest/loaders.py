@@ -113,22 +113,16 @@ def _binary_reason(data: bytes) -> str:
     )
 
 
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 def _load_markdown(path: Path) -> str:
-    lines = []
-    for line in _read_text(path).splitlines():
-        line = _MD_LINK.sub(r"\1", line)
-        for _ in range(3):  # nested emphasis such as ***x***
-            line = _MD_EMPHASIS.sub(r"\2", line)
-        line = _MD_ESCAPE.sub(r"\1", line).replace("**", "")
-        if re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", line) and "-" in line:
-            continue  # table separator row
-        lines.append(line.rstrip())
-    return "\n".join(lines)
+    """Markdown as written, links reduced to their text.
+
+    Emphasis, escapes and heading marks are left to `clean.clean_text` (one home for that rule, the same for every
+    format), and table separator rows to `tables.flatten_tables`, which needs them to find the header row.
+    """
+    return "\n".join(_MD_LINK.sub(r"\1", line).rstrip() for line in _read_text(path).splitlines())
 
 
 _BLOCK_TAGS = {

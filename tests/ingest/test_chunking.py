@@ -12,6 +12,7 @@ from core.docnumbers import find_numbers
 from core.index.types import Chunk
 from ingest.chunking import SECTION_SEPARATOR, chunk_text, embedding_text, heading_level, parse_heading
 from ingest.clean import clean_text
+from ingest.loaders import load_text
 from ingest.metadata import extract_metadata
 from ingest.parts import Part, find_parts
 from ingest.tables import flatten_tables
@@ -318,7 +319,7 @@ def e5_token_count():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(DOCUMENTS.glob("*.txt")), ids=lambda p: p.name[:3])
 def test_chunk_text_sample_documents_fit_embedder_window(path: Path, e5_token_count) -> None:
-    raw = path.read_text(encoding="utf-8")
+    raw = load_text(path)
     cleaned = clean_text(raw)
     title = extract_metadata(path.stem, path.name, raw, cleaned).title
     chunks = chunk_text(path.stem, cleaned, id_prefix=path.stem, count_tokens=e5_token_count)
@@ -590,7 +591,7 @@ def _real_files() -> list[Path]:
 
 
 def _prepared(path: Path) -> tuple[str, list[Chunk]]:
-    text = flatten_tables(clean_text(path.read_text(encoding="utf-8")))
+    text = flatten_tables(clean_text(load_text(path)))
     return text, chunk_text(path.stem, text, id_prefix=path.stem, parts=find_parts(text))
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_text
+from ingest.loaders import load_text
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
 PREFIXES = ["000", "001", "002", "003", "004"]
@@ -12,7 +13,7 @@ PREFIXES = ["000", "001", "002", "003", "004"]
 
 def _cleaned(prefix: str) -> str:
     (path,) = DOCUMENTS.glob(f"{prefix}_*.txt")
-    return clean_text(path.read_text(encoding="utf-8"))
+    return clean_text(load_text(path))
 
 
 BODY_SENTENCES = [
@@ -419,7 +420,7 @@ REAL_PAGES = [
 @needs_official
 @pytest.mark.parametrize("name", REAL_PAGES)
 def test_clean_text_real_page_keeps_every_article_and_clause(name):
-    raw = (OFFICIAL / name).read_text(encoding="utf-8")
+    raw = load_text(OFFICIAL / name)
     cleaned = _squash(clean_text(raw))
     units = _units(raw)
     assert units
@@ -429,7 +430,7 @@ def test_clean_text_real_page_keeps_every_article_and_clause(name):
 @needs_official
 @pytest.mark.parametrize("name", ["056a116c77fe4047.md", "4eb6d4a67b3ff8d9.md", "65fe198460ffa9d9.md"])
 def test_clean_text_real_page_keeps_every_body_line(name):
-    raw = (OFFICIAL / name).read_text(encoding="utf-8")
+    raw = load_text(OFFICIAL / name)
     cleaned = _squash(clean_text(raw))
     lines = [cell for line in raw.split("\n") for cell in line.split("|") if len(_squash(cell)) >= 20]
     assert [line for line in lines if _squash(line) not in cleaned] == []
@@ -437,7 +438,7 @@ def test_clean_text_real_page_keeps_every_body_line(name):
 
 @needs_official
 def test_clean_text_real_portal_page_drops_only_the_portal_furniture():
-    cleaned = clean_text((OFFICIAL / "65dec8089b8bd9d9.md").read_text(encoding="utf-8"))
+    cleaned = clean_text(load_text(OFFICIAL / "65dec8089b8bd9d9.md"))
     for furniture in ("CÁC NỘI DUNG ĐƯỢC SỬA ĐỔI", "Số hiệu:", "Người ký:", "Tình trạng:", "Đã biết", "Tiếng Anh"):
         assert furniture not in cleaned
     assert cleaned.startswith("ỦY BAN NHÂN DÂN\nTỈNH CÀ MAU\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n")
@@ -447,7 +448,7 @@ def test_clean_text_real_portal_page_drops_only_the_portal_furniture():
 @needs_official
 @pytest.mark.parametrize("path", sorted(OFFICIAL.glob("*.md")) + sorted(POLICY.glob("*.md")), ids=lambda p: p.name)
 def test_clean_text_real_page_has_no_markers_or_portal_table(path):
-    cleaned = clean_text(path.read_text(encoding="utf-8"))
+    cleaned = clean_text(load_text(path))
     assert "**" not in cleaned
     assert "VIỆT NAMĐộc lập" not in cleaned
     assert not re.search(r"^(?:Số hiệu|Loại văn bản|Người ký):", cleaned, re.MULTILINE)

@@ -4,6 +4,8 @@ import pytest
 
 from ingest.clean import clean_text
 from ingest.header import Header, parse_header
+from ingest.loaders import load_text
+from ingest.tables import flatten_tables
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 OFFICIAL = SHARED / "official_documents"
@@ -437,7 +439,8 @@ HAND_READ = {
 
 
 def _real(name: str) -> Header:
-    return parse_header(clean_text((SHARED / name).read_text(encoding="utf-8")))
+    """The header as ingestion reads it: the loader, the cleaner and the table flattening in front."""
+    return parse_header(flatten_tables(clean_text(load_text(SHARED / name))))
 
 
 @needs_shared

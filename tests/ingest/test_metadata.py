@@ -4,6 +4,7 @@ import pytest
 
 from core.index.types import DocumentMeta
 from ingest.clean import clean_text
+from ingest.loaders import load_text
 from ingest.metadata import extract_metadata, find_places
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
@@ -11,7 +12,7 @@ DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
 
 def _sample(prefix: str) -> DocumentMeta:
     (path,) = DOCUMENTS.glob(f"{prefix}_*.txt")
-    raw = path.read_text(encoding="utf-8")
+    raw = load_text(path)
     return extract_metadata(path.stem, path.name, raw, clean_text(raw))
 
 
@@ -346,7 +347,7 @@ NO_DATE = {"4ea650b6faa46d71.md", "750314c2c5666d56.md", "4eb6d4a67b3ff8d9.md"}
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is absent")
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name[:16])
 def test_extract_metadata_real_text_has_title_number_kind_and_date(path):
-    raw = path.read_text(encoding="utf-8")
+    raw = load_text(path)
     meta = extract_metadata(path.stem, path.name, raw, clean_text(raw))
     if path.name in NEWS:
         assert meta.kind == "tin hội nghị"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_text
+from ingest.loaders import load_text
 from ingest.parts import Part, find_parts
 
 
@@ -129,7 +130,7 @@ needs_shared = pytest.mark.skipif(not POLICY.is_dir() or not OFFICIAL.is_dir(), 
 
 @needs_shared
 def test_find_parts_real_compilation_four_documents() -> None:
-    text = clean_text((POLICY / "nq57_with_kl69_nq20_and_comparison.md").read_text(encoding="utf-8"))
+    text = clean_text(load_text(POLICY / "nq57_with_kl69_nq20_and_comparison.md"))
     parts = find_parts(text)
     assert [p.number for p in parts] == ["57-NQ/TW", "69-KL/TW", "20-NQ/TW", None]
     assert parts[0].title == "Nghị quyết số 57-NQ/TW" and parts[1].title == "Kết luận số 69-KL/TW"
@@ -153,4 +154,4 @@ def _single_document_files() -> list[Path]:
 @needs_shared
 @pytest.mark.parametrize("path", _single_document_files(), ids=lambda p: p.stem[:16])
 def test_find_parts_real_single_document_none(path: Path) -> None:
-    assert find_parts(clean_text(path.read_text(encoding="utf-8"))) == []
+    assert find_parts(clean_text(load_text(path))) == []

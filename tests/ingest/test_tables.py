@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_text
+from ingest.loaders import load_text
 from ingest.tables import flatten_tables, is_table_row
 
 TASKS = """PHỤ LỤC II
@@ -125,7 +126,7 @@ needs_shared = pytest.mark.skipif(not NQ03.is_file() or not OFFICIAL.is_dir(), r
 
 @needs_shared
 def test_flatten_tables_nq03_task_rows_with_headers() -> None:
-    flat = flatten_tables(clean_text(NQ03.read_text(encoding="utf-8")))
+    flat = flatten_tables(clean_text(load_text(NQ03)))
     lines = flat.split("\n")
     tasks = [line for line in lines if line.split(". ", 1)[-1].startswith("Tên nhiệm vụ: ")]
     assert len(tasks) > 100
@@ -144,7 +145,7 @@ def test_flatten_tables_nq03_task_rows_with_headers() -> None:
     "path", sorted(p for p in OFFICIAL.glob("*.md") if p.name != "PROVENANCE.md") if OFFICIAL.is_dir() else []
 )
 def test_flatten_tables_official_files_keep_every_line_outside_tables(path: Path) -> None:
-    cleaned = clean_text(path.read_text(encoding="utf-8"))
+    cleaned = clean_text(load_text(path))
     flat = flatten_tables(cleaned)
     remaining = iter(flat.split("\n"))
     for line in cleaned.split("\n"):
