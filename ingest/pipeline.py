@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
-PROCESSING = 3
+PROCESSING = 4
 
 Progress = Callable[[int, int], None]  # (chunks just embedded, chunks to embed in this run)
 
