@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from assistant.answer.citations import cited_first
 from assistant.types import Answer, Passage
+from assistant.understand.features import question_names
 from assistant.understand.query import Query
 from core.docnumbers import find_numbers, number_key
 from core.index.reader import IndexReader
@@ -53,7 +54,14 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("amends", re.compile(r"\bsua doi,? bo sung\b.*\bnao\b")),
     ("based_on", re.compile(r"\bcan cu\b.*\b(nao|gi)\b|\bdua tren (nhung|cac)? ?(van ban|co so) nao")),
-    ("number", re.compile(r"\bso hieu\b|\b(van ban|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|luat) so may\b")),
+    (
+        "number",
+        re.compile(
+            r"\bso hieu\b|\b(van ban|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|luat) so may\b"
+            r"|^(?:\w+ ){0,3}(van ban|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|luat|ke hoach|huong dan"
+            r"|quy dinh|chi thi|ket luan) nao\b"
+        ),
+    ),
     (
         "subject",
         re.compile(
@@ -173,15 +181,22 @@ def _named_by_subject(query: Query, passages: list[Passage], index: IndexReader)
     """ "Luật Dữ liệu có hiệu lực từ ngày nào?": the kind word and (nearly) all of the subject's words."""
     folded = fold(query.text.lower())
     kinds = {k for k in _KIND_WORDS if re.search(rf"\b{fold(k)}\b", folded)}
-    if not kinds:
+    if not kinds and not re.search(r"\bvan ban\b", folded):
         return None
     question = set(content_terms(syllables(query.text)))
+    asked = fold(query.text.lower())
     for doc_id in dict.fromkeys(p.doc_id for p in passages[:3]):
         meta = index.meta(doc_id)
-        if meta.kind not in kinds or not meta.subject:
+        if (kinds and meta.kind not in kinds) or not meta.subject or not meta.number:
             continue
         subject = set(content_terms(syllables(meta.subject))) - set(content_terms(syllables(meta.kind)))
-        if len(subject) >= 1 and len(subject & question) >= _SUBJECT_COVERAGE * len(subject):
+        # "… của tỉnh Đồng Nai": the names of the subject tell apart texts that differ only by them.
+        names = [fold(name.lower()) for name in question_names(meta.subject)]
+        if (
+            all(name in asked for name in names)
+            and subject
+            and len(subject & question) >= _SUBJECT_COVERAGE * len(subject)
+        ):
             return doc_id
     return None
 

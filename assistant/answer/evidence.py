@@ -10,15 +10,21 @@ from assistant.understand.features import UNIT_ALIASES
 from assistant.understand.query import Query
 from core.docnumbers import number_key, number_spans
 from core.index.reader import IndexReader
-from core.vntext import ABBREVIATIONS, fold, syllables
+from core.vntext import ABBREVIATIONS, expand_abbreviations, fold, syllables
 
 _DATE = re.compile(
     r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"
     r"|\bngày\s+\d{1,2}(\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?)?\b"
-    r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b",
+    r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b"
+    r"|\bmồng\s+\d{1,2}\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\b\d+([.,]\d+)*\s*(%|phần trăm|xã|phường|tỉnh|người|nhiệm vụ|tỷ|triệu)?", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\b\d+([.,]\d+)*\s*(%|phần trăm|xã|phường|tỉnh|người|nhiệm vụ|tỷ|triệu)?"
+    # a duration in words: "ít nhất một năm", "trong ba tháng"
+    r"|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+(năm|tháng|ngày|tuần|giờ)\b",
+    re.IGNORECASE,
+)
 _PERSON = re.compile(
     r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
 )
@@ -89,3 +95,24 @@ def holds_phrases(text: str, phrases: list[str]) -> bool:
 def names_document(text: str, query: Query) -> bool:
     """Does the text name one of the documents the question gives by number (57-NQ/TW, 71-NQ/CP…)?"""
     return any(number_key(canonical) in query.number_keys for _s, _e, canonical in number_spans(text))
+
+
+def mentions_bodies(text: str, bodies: list[str]) -> bool:
+    """Does the text name every body of the question ("bo noi", "ubnd nghe"), in any of its usual spellings?
+
+    "Ủy ban nhân dân tỉnh Nghệ An" and "UBND tỉnh Nghệ An" are the same body; "Sở KH&CN" is "Sở Khoa học và
+    Công nghệ" once the abbreviation is expanded.
+    """
+    folded = fold(text).lower()
+    for short in (a for a in ABBREVIATIONS if "&" in a):  # "KH&CN": the word splitter would cut it at "&"
+        folded = folded.replace(fold(short), fold(ABBREVIATIONS[short]))
+    folded = fold(expand_abbreviations(folded)).lower()
+    folded = re.sub(r"\b(?:uy|uỷ) ban nhan dan\b", "ubnd", folded)
+    folded = re.sub(r"\b(ubnd|so|bo|cuc|van phong|trung tam|ban) (?:tinh|thanh pho|xa|phuong) ", r"\1 ", folded)
+    folded = re.sub(r"\b(so|bo|cuc|vu|ban) [^\s(]+ \((?=\w)", r"\1 ", folded)  # "sở kh&cn (khoa học …"
+    return all(re.search(rf"\b{re.escape(body)}\b", folded) for body in bodies)
+
+
+def mentions_periods(text: str, periods: list[tuple[str, str]]) -> bool:
+    """Does the text speak of each year range of the question ("2021–2025", "2021-2025", "2021 - 2025")?"""
+    return all(re.search(rf"\b{first}\s*[-–—/]\s*{last}\b", text) for first, last in periods)

@@ -18,11 +18,14 @@ from assistant.answer.evidence import (
     holds_phrases,
     issued_on,
     known_places,
+    mentions_bodies,
+    mentions_periods,
     names_document,
 )
 from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
 from assistant.understand.query import Query
+from core.docnumbers import number_of, number_spans
 from core.index.reader import IndexReader
 from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
@@ -30,6 +33,7 @@ from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics
 MAX_SENTENCES = 3
 MAX_LIST_ITEMS = 8
 OWN_DOCUMENT_BONUS = 0.1
+NUMBER_TERM_WEIGHT = 0.25
 _LIST_ITEM = re.compile(r"\s*(?:[-–•+*]\s|[a-zđ][)]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s)")
 
 
@@ -70,6 +74,9 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
         return [], 0.0
     sentences = [s for rank, p in enumerate(passages) for s in _sentences(p, rank)]
     weights = _weights(terms, sentences, index)
+    for term in _number_terms(query):
+        if term in weights:  # "77/2025/NĐ-CP" names the document; what is asked about it is in the other words
+            weights[term] *= NUMBER_TERM_WEIGHT
     if query.qtype == "yesno":  # "… có được tổ chức trực tuyến không?": the predicate is what is asked
         for term in terms[-2:]:
             weights[term] *= 2
@@ -105,14 +112,56 @@ def _query_terms(query: Query) -> list[str]:
     return content_terms(syllables(text))
 
 
+def _number_terms(query: Query) -> set[str]:
+    """The folded syllables of the document numbers the question names ("77", "2025", "nd", "cp")."""
+    if not query.number_keys:
+        return set()
+    spans = number_spans(query.text)
+    found = {fold(w).lower() for start, end, _ in spans for w in syllables(query.text[start:end])}
+    return found | {str(number) for key in query.number_keys if (number := number_of(key)) is not None}
+
+
 def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
     out = []
     for match in re.finditer(r"[^\n]+", passage.text):
         for start, end in split_sentences(match.group(0), match.start()):
             text = passage.text[start:end].strip()
-            if len(syllables(text)) >= 4:
+            if _answers_alone(text):
                 out.append(_Sentence(passage, rank, start, end, text))
     return out
+
+
+_LABEL = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,3})*[.)]\s*|[IVXLC]{1,5}[.)-]\s*)")
+_HEADING = re.compile(r"^(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC|CHƯƠNG|ĐIỀU)\s+[\dIVXLC]+[.:]?\s")
+_MIN_WORDS = 5
+# The national heading, its motto and the dateline of an official text ("Hà Nội, ngày 14 tháng 3 năm 2025").
+_HEADER_LINE = re.compile(
+    r"^(?:CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM|Độc lập\s*-\s*Tự do)"
+    r"|^[^\d,]{2,30},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}\.?$"
+)
+
+
+def number_free(text: str) -> str:
+    """The text without its document numbers ("Số: 171/2025/NĐ-CP" → "Số: ")."""
+    for start, end, _ in reversed(number_spans(text)):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _answers_alone(text: str) -> bool:
+    """Can this sentence stand as an answer? Not a header line ("Số: 11306/VPCP-NN"), not an article heading
+    ("Điều 1. Sắp xếp …": the clauses under it say what it does), not a broken piece starting mid-word.
+    """
+    if _HEADING.match(text) or _HEADER_LINE.search(text):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return False  # an issuing body, a kind heading or a title in capitals: a heading, not a statement
+    body = _LABEL.sub("", text)
+    if body == text and body[:1].islower():
+        return False  # "ị định số 158/…": a crawl fragment, not a sentence with its subject ("a) xây dựng …" is one)
+    words = [w for w in syllables(number_free(body)) if any(c.isalpha() for c in w)]
+    return len(words) >= _MIN_WORDS
 
 
 def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None:
@@ -176,6 +225,8 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
         best = _lead_in(best, all_sentences) or best  # an item of the list: answer with the whole list
         if re.search(r"(:|\bgồm)\s*$|:\s", best.text):
             return _with_continuation(best, all_sentences)
+    elif best.text.endswith(":"):
+        return _with_continuation(best, all_sentences)  # "Người giới thiệu phải:" says nothing without its items
     chosen, covered = [best], set(best.terms)
     # A date or a number is one fact in one sentence; a person question often needs the next sentence.
     limit = {"date": 1, "number": 1, "person": 2, "yesno": 2}.get(query.qtype, MAX_SENTENCES)
@@ -256,11 +307,19 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
     """
     parts = []
     for s in chosen:
-        places = index.meta(s.passage.doc_id).places
-        parts.append(f"{s.text} {s.passage.title} {places[0] if places else ''}")
+        meta = index.meta(s.passage.doc_id)
+        place = meta.places[0] if meta.places else ""
+        parts.append(f"{s.text} {s.passage.title} {s.passage.section} {place} {meta.issuer or ''}")
     context = fold(" ".join(parts).lower())
     names = {fold(name.lower()) for name in query.names} | known_places(query, index)
-    return all(name in context for name in names)
+    # "Bộ Nội vụ …" answered from a decree that never names the ministry would speak for it.
+    # … and "giai đoạn 2021–2025" answered from a plan for 2026–2030 would give the wrong period's figure.
+    raw = " ".join(parts)
+    return (
+        all(name in context for name in names)
+        and mentions_bodies(raw, query.bodies)
+        and mentions_periods(raw, query.periods)
+    )
 
 
 def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:

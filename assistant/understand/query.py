@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.understand.features import asked_unit, question_names, required_phrases
+from assistant.understand.features import (
+    asked_unit,
+    question_bodies,
+    question_names,
+    question_periods,
+    required_phrases,
+)
 from core.docnumbers import query_numbers
 from core.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
 
@@ -21,7 +27,7 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "number",
         re.compile(
-            r"\b(bao nhieu|thu may|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
+            r"\b(bao nhieu|bao lau|thu may|may (xa|tinh|nhiem vu|chi tieu|noi dung|diem|van ban)|ty le|so luong"
             r"|how many|how much|what percentage|what share)\b"
         ),
     ),
@@ -95,12 +101,16 @@ class Query:
     asked: str = ""  # this turn's own words (a follow-up's text also carries the previous question)
     # Features of the question, computed once here: answering reads them, never recomputes them.
     names: list[str] = field(init=False)  # proper names (places, people) the question gives
+    bodies: list[str] = field(init=False)  # bodies it names ("bo noi" for "Bộ Nội vụ"), folded
+    periods: list[tuple[str, str]] = field(init=False)  # year ranges it names ("2021", "2025")
     unit: str | None = field(init=False)  # the thing counted in "bao nhiêu <unit>", folded
     phrases: list[str] = field(init=False)  # folded phrases an answer sentence must hold (ordinal, role)
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.text
         self.names = question_names(self.text)
+        self.bodies = question_bodies(self.asked)
+        self.periods = question_periods(self.asked)
         self.unit = asked_unit(self.text)
         self.phrases = required_phrases(self.asked, self.qtype)
 

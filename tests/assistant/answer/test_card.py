@@ -140,6 +140,8 @@ def _cited_texts(answer) -> list[str]:
         ("Cơ quan nào ban hành Nghị định 77/2025/NĐ-CP?", ["Chính phủ"], "CHÍNH PHỦ"),
         ("Công văn 4321 do cơ quan nào ban hành?", ["Bộ Khoa học và Công nghệ"], "BỘ KHOA HỌC VÀ CÔNG NGHỆ"),
         ("Công văn 4321/BKHCN ban hành ngày nào?", ["02 tháng 12 năm 2025"], "02 tháng 12 năm 2025"),
+        # named by kind and subject, not by number
+        ("Nghị định nào quy định về quản lý kho dữ liệu số của cơ quan nhà nước?", ["77/2025/NĐ-CP"], "77/2025/NĐ-CP"),
     ],
 )
 def test_header_questions_answered_and_cited(card_deps, question: str, facts: list[str], cited_holds: str) -> None:
@@ -192,3 +194,10 @@ def test_filters_by_issuer_and_number(card_deps) -> None:
 def test_unknown_issuer_filter_names_the_known_ones(card_deps) -> None:
     with pytest.raises(UserInputError, match="Chính phủ"):
         search(card_deps, "dữ liệu", filters=Filters(issuers=["Bộ Không Có"]))
+
+
+def test_a_header_line_is_no_answer(card_deps) -> None:
+    # "Số: 77/2025/NĐ-CP" repeats the question's number and nothing else: it must never be the answer.
+    answer = _ask(card_deps, "Nghị định 77/2025/NĐ-CP quy định điều gì về sao lưu dữ liệu?")
+    assert "Số: 77/2025/NĐ-CP [" not in answer.answer
+    assert not answer.refused and "hai địa điểm" in answer.answer, answer.answer

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from assistant.answer.evidence import holds_phrases, names_document
+from assistant.answer.evidence import (
+    has_answer_type,
+    holds_phrases,
+    mentions_bodies,
+    mentions_periods,
+    names_document,
+)
 from assistant.understand.features import question_names
 from assistant.understand.query import understand
 
@@ -45,3 +51,32 @@ def test_names_document_by_number_key() -> None:
     query = understand("Nghị quyết số 71-NQ/CP được ban hành ngày nào?")
     assert names_document("thực hiện Nghị quyết số 71-NQ/CP của Chính phủ", query)
     assert not names_document("Kế hoạch số 25/KH-UBND, ngày 24/1/2025", query)
+
+
+def test_durations_and_days_of_the_month_are_answers_of_their_type() -> None:
+    how_long = understand("Người giới thiệu phải cùng công tác với người vào Đảng ít nhất bao lâu?")
+    assert how_long.qtype == "number"
+    assert has_answer_type("Người giới thiệu phải cùng công tác với người vào Đảng ít nhất một năm.", how_long)
+    assert has_answer_type("Công khai trong thời hạn 03 ngày làm việc.", how_long)
+    which_day = understand("Chi bộ sinh hoạt định kỳ vào ngày nào hằng tháng?")
+    assert has_answer_type("Chi bộ sinh hoạt định kỳ vào ngày mồng 3 hằng tháng.", which_day)
+    assert not has_answer_type("Chi bộ sinh hoạt định kỳ hằng tháng.", which_day)
+
+
+def test_bodies_named_by_the_question_must_be_in_the_evidence() -> None:
+    query = understand("Kết quả kỳ thi tuyển công chức năm 2025 của Bộ Nội vụ có bao nhiêu người trúng tuyển?")
+    assert query.bodies == ["bo noi"]
+    assert not mentions_bodies("Người không trúng tuyển không được bảo lưu kết quả. Chính phủ", query.bodies)
+    assert mentions_bodies("Bộ Nội vụ công bố 1.200 người trúng tuyển.", query.bodies)
+    # the usual spellings of one body
+    assert mentions_bodies("Sở KH&CN tỉnh đề xuất", understand("Sở Khoa học và Công nghệ đề xuất gì?").bodies)
+    ubnd = understand("Ai ký Quyết định 3769/QĐ-UBND của UBND tỉnh Nghệ An?").bodies
+    assert mentions_bodies("ỦY BAN NHÂN DÂN TỈNH NGHỆ AN", ubnd)
+    assert understand("Ban Chỉ đạo tỉnh họp khi nào?").bodies == []  # a title, not a body's name
+
+
+def test_a_period_named_by_the_question_must_be_in_the_evidence() -> None:
+    query = understand("Tổng kinh phí quan trắc của Đắk Lắk giai đoạn 2021–2025 là bao nhiêu?")
+    assert query.periods == [("2021", "2025")]
+    assert not mentions_periods("KẾ HOẠCH QUAN TRẮC GIAI ĐOẠN 2026 -2030", query.periods)
+    assert mentions_periods("Kinh phí giai đoạn 2021 - 2025 là 12 tỷ đồng", query.periods)
