@@ -29,7 +29,10 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("signer", re.compile(r"\b(ai ky|nguoi ky|do ai ky|ky boi ai|ai la nguoi ky|ai da ky|who signed|signed by)\b")),
     (
         "effective",
-        re.compile(r"\bhieu luc\b.*\b(ngay nao|khi nao|tu ngay|bao gio|tu luc nao|thoi diem)|\bin effect|\beffective"),
+        re.compile(
+            r"\bhieu luc\b.*\b(ngay nao|khi nao|tu ngay|bao gio|tu luc nao|thoi diem)"
+            r"|\bin effect|\beffective|\btakes? effect"
+        ),
     ),
     (
         "issuer",
@@ -41,7 +44,8 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"\b(ban hanh|ky|thong qua|ky ban hanh)( vao)? (ngay nao|khi nao|bao gio|thoi gian nao|nam nao)"
+            r"\b(ban hanh|(?<!dang )ky|thong qua)\b(?: \S+){0,6}? (vao )?"
+            r"(ngay nao|khi nao|bao gio|thoi gian nao|nam nao)"
             r"|\bngay ban hanh\b|\bngay ky\b|\bwhen was .* (issued|signed|adopted)"
         ),
     ),
@@ -382,7 +386,7 @@ def _date_literal(chunks: list[Chunk], iso: str, within: str | None = None) -> t
 
 
 def _mentions_date_or_signing(sentence: str, iso: str) -> bool:
-    return bool(_date_pattern(iso).search(sentence)) or bool(re.search(r"ngày ký|ký ban hành", sentence))
+    return bool(_date_pattern(iso).search(sentence)) or bool(re.search(r"ngày ký|ký ban hành|ngày ban hành", sentence))
 
 
 def _chunk_sentences(chunk: Chunk) -> list[str]:
