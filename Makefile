@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run setup ingest serve test lint eval eval-gate clean
+.PHONY: run setup ingest serve chroma test lint eval eval-gate clean
 
 run: setup ingest serve  ## set up .venv, ingest documents/, serve http://127.0.0.1:8000
 
@@ -25,6 +25,12 @@ ingest: setup
 
 serve: setup
 	$(BIN)/assistant serve
+
+# A Chroma server on loopback for server mode: export ASSISTANT_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT), run
+# `assistant ingest --rebuild` once, then `assistant serve --workers N`. Its data stays when the index is rebuilt.
+CHROMA_PORT ?= 8001
+chroma: setup  ## Chroma server for ASSISTANT_CHROMA_URL=http://127.0.0.1:8001 (data in index/chroma-server)
+	$(BIN)/chroma run --path index/chroma-server --host 127.0.0.1 --port $(CHROMA_PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q

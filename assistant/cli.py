@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,9 +21,11 @@ from assistant.material.builder import build_pack
 from assistant.material.types import Audience
 from core.config import Settings, load_settings
 from core.embedders import build_embedder
-from core.errors import EXIT_ERROR, exit_on_error
+from core.errors import EXIT_ERROR, UserInputError, exit_on_error
+from core.index.layout import Layout
+from core.index.store import read_server
 from eval import cli as eval_cli
-from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
+from ingest.pipeline import ChunkingOptions, IngestLimits, Ingestor, ProgressBar
 
 HELP = "Trợ lý Nghị quyết: cited answers about resolutions, plans and meeting reports."
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -64,7 +67,9 @@ def ingest(
     bar = ProgressBar(enabled=False if as_json else None)
     with exit_on_error():
         try:
-            ingestor = Ingestor(settings.index_dir, build_embedder(settings), options)
+            limits = IngestLimits.from_settings(settings)
+            embedder = build_embedder(settings)
+            ingestor = Ingestor(settings.index_dir, embedder, options, limits, chroma_url=settings.chroma_url)
             summary = ingestor.run(settings.documents_dir, progress=bar, rebuild=rebuild)
         finally:
             bar.close()
@@ -155,14 +160,54 @@ def serve(
     host: Annotated[str | None, typer.Option(help="(env ASSISTANT_HOST, default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="(env ASSISTANT_PORT, default 8000)")] = None,
     index: IndexOpt = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes; more than 1 needs the vectors in a Chroma server")
+    ] = 1,
 ) -> None:
     """Serve the chat page, the JSON API and its docs (/docs)."""
     import uvicorn
 
-    from assistant.api.app import create_app
-
     settings = _settings(index)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        from assistant.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    with exit_on_error():
+        _check_workers(settings, workers)
+    # Each worker process builds its app, and its Settings, from the environment: the --index given here goes too.
+    os.environ["ASSISTANT_INDEX_DIR"] = str(settings.index_dir.resolve())
+    uvicorn.run("assistant.api.app:create_app", factory=True, workers=workers, host=host, port=port)
+
+
+def _check_workers(settings: Settings, workers: int) -> None:
+    """Several processes may read an index only when its vectors are in a Chroma server."""
+    if read_server(Layout(settings.index_dir).chroma) is not None:
+        return
+    committed = Layout(settings.index_dir).manifest.exists()
+    if settings.chroma_url and not committed:
+        return  # the first `assistant ingest` will put the vectors in the server
+    keeps = "keeps them" if committed else "would keep them"
+    why = (
+        f"--workers {workers} needs the vectors in a Chroma server, but the index at {settings.index_dir} {keeps} "
+        "in Chroma's embedded PersistentClient, which is not process-safe (several processes lose or corrupt "
+        "vectors). "
+    )
+    if settings.chroma_url:
+        fix = (
+            f"Run `assistant ingest --rebuild` to move them into the server at {settings.chroma_url}, then serve again."
+        )
+    else:
+        fix = (
+            "Start a Chroma server (`make chroma`), set ASSISTANT_CHROMA_URL=http://127.0.0.1:8001, run "
+            "`assistant ingest --rebuild`, then serve again; or serve with --workers 1."
+        )
+    raise UserInputError(
+        why + fix,
+        f"Chạy nhiều tiến trình (--workers {workers}) cần lưu vector trong máy chủ Chroma: "
+        "hãy đặt ASSISTANT_CHROMA_URL, chạy `assistant ingest --rebuild`, hoặc dùng --workers 1.",
+    )
 
 
 @app.command()

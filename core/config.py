@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,55 @@ class Settings(BaseSettings):
     # Feedback database; default beside the index directory (never inside: `ingest --rebuild` wipes that).
     feedback_db: Path | None = None
 
+    # Vectors in a Chroma server (`make chroma`; e.g. http://127.0.0.1:8001) instead of the index directory's
+    # embedded store, which only one process may open safely: needed for `assistant serve --workers N`.
+    chroma_url: str = ""
+    # Per-file ingestion limits: a file over one is skipped (named, with the limit), the rest of the run goes on.
+    max_file_mb: float = Field(default=20.0, gt=0)
+    max_text_chars: int = Field(default=5_000_000, ge=1000)
+    max_chunks_per_document: int = Field(default=5000, ge=1)
+    # A DOCX is a ZIP archive: the sum of its members' uncompressed sizes, read from its directory before parsing.
+    max_docx_expanded_mb: float = Field(default=100.0, gt=0)
+
+    # ---- HTTP limits and operations (the API's face to the public)
+    # A request body over this many bytes gets 413, counted as it streams in.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The conversation sent with a question (checked before any retrieval): turns, characters of an assistant
+    # turn (a user turn obeys max_question_chars), characters in all.
+    max_history_turns: int = Field(default=20, ge=0)
+    max_history_turn_chars: int = Field(default=8000, ge=1)
+    max_history_chars: int = Field(default=32000, ge=1)
+    # Feedback fields (its question obeys max_question_chars, its history the limits above).
+    feedback_max_answer_chars: int = Field(default=20000, ge=1)
+    feedback_max_comment_chars: int = Field(default=2000, ge=1)
+    feedback_max_sources: int = Field(default=50, ge=0)
+    # Per-client token buckets (client: its IP, or a key of client_keys sent as `X-API-Key`): requests per
+    # minute and burst; 0 per minute turns a limit off. Over the limit: 429 with Retry-After.
+    rate_chat_per_minute: float = Field(default=120.0, ge=0)
+    rate_chat_burst: int = Field(default=60, ge=1)
+    rate_feedback_per_minute: float = Field(default=30.0, ge=0)
+    rate_feedback_burst: int = Field(default=30, ge=1)
+    rate_material_per_minute: float = Field(default=20.0, ge=0)
+    rate_material_burst: int = Field(default=20, ge=1)
+    # Keys of known client applications (e.g. a portal's backend); each gets its own bucket. Env: a JSON list.
+    client_keys: list[SecretStr] = Field(default_factory=list)
+    # Answering requests (chat, stream, search, material) running at once (None: 2 x CPU count); up to
+    # max_queued more (None: 4 x max_in_flight) wait at most queue_timeout s; beyond: 503 with Retry-After.
+    max_in_flight: int | None = Field(default=None, ge=1)
+    max_queued: int | None = Field(default=None, ge=0)
+    queue_timeout: float = Field(default=5.0, ge=0, le=120)
+    busy_retry_after: int = Field(default=1, ge=1, le=3600)
+    # Host names the server answers to (e.g. ["tro-ly.tinh.gov.vn", "*.tinh.gov.vn"]); empty: any. Env: JSON list.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # The API's public URL written into the pages (data-api); empty: a path relative to the page.
+    public_base_url: str = ""
+    # Questions are kept out of the logs unless this is true.
+    log_questions: bool = False
+    # The request log (one line per request, with its X-Request-ID): "json" lines or plain "text".
+    log_format: Literal["json", "text"] = "json"
+    # GET /metrics in the Prometheus text format.
+    metrics_enabled: bool = True
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_origins(cls, origins: list[str]) -> list[str]:
@@ -81,6 +131,17 @@ class Settings(BaseSettings):
             if origin != "*" and (scheme not in {"http", "https"} or not rest or "/" in rest):
                 raise ValueError(f"{origin!r} is not an origin: use scheme://host[:port], e.g. https://portal.gov.vn")
         return cleaned
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_server(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        scheme, _, rest = url.partition("://")
+        if url and (scheme not in {"http", "https"} or not rest or "/" in rest or not _port_is_valid(url)):
+            raise ValueError(
+                f"{url!r} is not a Chroma server address: use http://host:port, e.g. http://127.0.0.1:8001"
+            )
+        return url
 
     @field_validator("admin_token")
     @classmethod
@@ -97,6 +158,14 @@ class Settings(BaseSettings):
     def feedback_path(self) -> Path:
         """Where feedback is stored: `feedback_db`, or `feedback.sqlite3` beside the index directory."""
         return self.feedback_db or self.index_dir.resolve().parent / "feedback.sqlite3"
+
+
+def _port_is_valid(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 - reading it checks it (a port that is no number in range raises)
+    except ValueError:
+        return False
+    return True
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -191,7 +191,9 @@ def prepare(settings: Settings, set_name: str, log: Callable[[str], None] = lamb
     options = ChunkingOptions(target_chars=settings.chunk_target_chars, max_chars=settings.chunk_max_chars)
     bar = ProgressBar()
     try:
-        summary = Ingestor(index_dir, embedder, options).run(corpus_dir, progress=bar)
+        # The corpora link to the shared data instead of copying it: links into it are trusted, no others.
+        ingestor = Ingestor(index_dir, embedder, options, link_roots=(settings.data_dir,))
+        summary = ingestor.run(corpus_dir, progress=bar)
     finally:
         bar.close()
     log(f"index: {summary.documents} documents, {summary.chunks} chunks ({summary.chunks_embedded} embedded now)")

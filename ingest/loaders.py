@@ -6,7 +6,9 @@ import codecs
 import logging
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,20 +30,90 @@ class UnreadableDocumentError(Exception):
         self.reason = reason  # why, and what to do, without the file name
 
 
-def load_text(path: Path) -> str:
-    """Return the text of a supported file, or raise UnreadableDocumentError saying why."""
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Per-file limits, checked before a file is parsed (size, a DOCX's unzipped size) or while its text grows."""
+
+    max_file_bytes: int = 20 * MB
+    max_text_chars: int = 5_000_000
+    max_expanded_bytes: int = 100 * MB  # DOCX: the sum of its ZIP members' uncompressed sizes
+    max_archive_members: int = 10_000
+
+
+def load_text(path: Path, limits: LoadLimits | None = None) -> str:
+    """Return the text of a supported file, or raise UnreadableDocumentError saying why (a limit passed, too)."""
+    limits = limits or LoadLimits()
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         raise UnreadableDocumentError(path, f"unsupported file type {path.suffix!r}")
+    check_file_size(path, limits)
+    if loader is _load_docx:
+        _check_archive(path, limits)
     try:
-        text = loader(path)
+        text = _load_pdf(path, limits.max_text_chars) if loader is _load_pdf else loader(path)
     except UnreadableDocumentError:
         raise
     except Exception as exc:  # a broken PDF/DOCX raises many different library errors
         raise UnreadableDocumentError(path, f"cannot read ({type(exc).__name__}: {exc})") from exc
     if not text.strip():
         raise UnreadableDocumentError(path, "no text found (scanned PDF or empty file?)")
+    if len(text) > limits.max_text_chars:
+        raise _text_too_long(path, f"its text is {len(text):,} characters", limits.max_text_chars)
     return _unicode(path, text)
+
+
+def check_file_size(path: Path, limits: LoadLimits) -> None:
+    """UnreadableDocumentError for a file larger than the limit, found from its size alone (nothing read)."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UnreadableDocumentError(
+            path,
+            f"file is {_size(size)}, over the {_size(limits.max_file_bytes)} limit per file "
+            "(ASSISTANT_MAX_FILE_MB); split it into smaller files or raise the limit",
+        )
+
+
+def _check_archive(path: Path, limits: LoadLimits) -> None:
+    """Refuse a DOCX whose ZIP directory announces more than the limits unzipped, before anything is inflated.
+
+    Python's zipfile never inflates a member past the size its directory entry announces (it stops there and
+    fails the CRC check), so the announced sizes bound the memory the parser can use.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        return  # not a ZIP at all: the parser says so in its own words
+    if len(members) > limits.max_archive_members:
+        raise UnreadableDocumentError(
+            path,
+            f"DOCX holds {len(members):,} files, over the limit of {limits.max_archive_members:,}; "
+            "left unread (a damaged or malicious file?): save it again from Word",
+        )
+    expanded = sum(member.file_size for member in members)
+    if expanded > limits.max_expanded_bytes:
+        raise UnreadableDocumentError(
+            path,
+            f"DOCX expands to {_size(expanded)} when unzipped, over the {_size(limits.max_expanded_bytes)} limit "
+            "(ASSISTANT_MAX_DOCX_EXPANDED_MB); left unread (a damaged or malicious file?): remove large "
+            "pictures or embedded files, save it again from Word, or raise the limit",
+        )
+
+
+def _size(n: int) -> str:
+    """Megabytes, what limits are set in; bytes below a tenth of one."""
+    return f"{n / MB:,.1f} MB" if n >= MB / 10 else f"{n:,} bytes"
+
+
+def _text_too_long(path: Path, what: str, max_chars: int) -> UnreadableDocumentError:
+    return UnreadableDocumentError(
+        path,
+        f"{what}, over the {max_chars:,}-character limit per document (ASSISTANT_MAX_TEXT_CHARS); "
+        "split it into smaller files or raise the limit",
+    )
 
 
 def _unicode(path: Path, text: str) -> str:
@@ -198,7 +270,7 @@ _MIN_PAGE_CHARACTERS = 20
 _BROKEN_WORD = re.compile(r"(?<=[A-Za-z])(?:[\x02\ufffe]|[-\u2010\u00ad]\n)(?=[a-z])")
 
 
-def _load_pdf(path: Path) -> str:
+def _load_pdf(path: Path, max_chars: int | None = None) -> str:
     import pypdfium2 as pdfium  # imported here: only PDF ingestion pays for it
     import pypdfium2.raw as pdfium_c
 
@@ -206,8 +278,12 @@ def _load_pdf(path: Path) -> str:
     try:
         pages = []
         scanned = []  # (page number, page) of pages that are an image without a text layer
+        total = 0
         for number, page in enumerate(pdf, start=1):
             text = _pdf_page_text(page)
+            total += len(text)
+            if max_chars is not None and total > max_chars:  # stop reading: a PDF's streams can inflate a lot
+                raise _text_too_long(path, f"its text passes {total:,} characters by page {number}", max_chars)
             if len("".join(text.split())) < _MIN_PAGE_CHARACTERS and any(
                 page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
             ):

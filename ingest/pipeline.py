@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from core.config import Settings
 from core.embedders import Embedder
-from core.errors import IndexBusyError, IndexMismatchError, UserInputError
+from core.errors import IndexBusyError, IndexMismatchError, UpstreamError, UserInputError
 from core.index.layout import (
     DocEntry,
     DocRecord,
@@ -33,11 +36,11 @@ from core.index.layout import (
     write_record,
 )
 from core.index.lexical import LexicalIndex
-from core.index.store import ChromaStore, VectorStore, drop_collection
+from core.index.store import ChromaStore, VectorStore, attach_server, detach_server, drop_collection, read_server
 from core.index.types import Chunk
 from ingest.chunking import chunk_text, embedding_text
 from ingest.clean import clean_text
-from ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocumentError, load_text
+from ingest.loaders import MB, SUPPORTED_SUFFIXES, LoadLimits, UnreadableDocumentError, check_file_size, load_text
 from ingest.metadata import extract_metadata
 from ingest.parts import find_parts
 from ingest.tables import flatten_tables
@@ -74,6 +77,23 @@ class ChunkingOptions:
     max_tokens: int = 480
 
 
+@dataclass(frozen=True)
+class IngestLimits:
+    """Per-file limits: a file over one is skipped (named, with the limit) and the run goes on."""
+
+    load: LoadLimits = field(default_factory=LoadLimits)
+    max_chunks: int = 5000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IngestLimits:
+        load = LoadLimits(
+            max_file_bytes=int(settings.max_file_mb * MB),
+            max_text_chars=settings.max_text_chars,
+            max_expanded_bytes=int(settings.max_docx_expanded_mb * MB),
+        )
+        return cls(load=load, max_chunks=settings.max_chunks_per_document)
+
+
 @dataclass
 class _Pending:
     doc_id: str
@@ -83,39 +103,104 @@ class _Pending:
     is_new: bool
 
 
-def scan_documents(documents_dir: Path) -> dict[str, tuple[Path, str]]:
-    """doc_id -> (path, source relative to documents_dir) for every supported file."""
+def scan_documents(
+    documents_dir: Path, skipped: list[dict[str, str]] | None = None, link_roots: tuple[Path, ...] = ()
+) -> dict[str, tuple[Path, str]]:
+    """doc_id -> (path to read, source relative to documents_dir) for every supported file.
+
+    Ids and sources are NFC whatever form the file system keeps the name in (macOS writes NFD). A symbolic link is
+    followed only to a file inside the documents folder (its target is what gets read); a link out of the folder
+    or a broken one is refused, listed in `skipped` and never read — unless it leads into one of `link_roots`,
+    folders the caller trusts (the evaluation links its corpora to the read-only shared data instead of copying
+    them). Linked folders are not entered: a folder inside is scanned under its own path already.
+    """
     if not documents_dir.is_dir():
         raise UserInputError(
             f"Documents directory {documents_dir} does not exist: create it or pass --documents DIR.",
             f"Không tìm thấy thư mục tài liệu {documents_dir}.",
         )
+    roots = (documents_dir.resolve(), *(r.resolve() for r in link_roots))
     found: dict[str, tuple[Path, str]] = {}
-    for path in sorted(documents_dir.rglob("*")):
-        rel = path.relative_to(documents_dir)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+    sources: set[str] = set()
+    for path in _candidates(documents_dir):
+        source = unicodedata.normalize("NFC", path.relative_to(documents_dir).as_posix())
+        problem = _link_problem(path, roots) if path.is_symlink() else None
+        if problem is not None:
+            _skip(skipped, source, problem)
             continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        real = path.resolve() if path.is_symlink() else path
+        if not real.is_file():  # a link to a folder
             continue
-        doc_id = str(rel.with_suffix("")).replace("/", "__")
+        if source in sources:  # the same name twice, in NFC and in NFD
+            _skip(skipped, source, f"same name as {source} once Unicode-normalised: rename one of them")
+            continue
+        sources.add(source)
+        doc_id = str(PurePosixPath(source).with_suffix("")).replace("/", "__")
         if doc_id in found:  # "a.txt" and "a.md" side by side
-            doc_id = str(rel).replace("/", "__")
-        found[doc_id] = (path, str(rel))
+            doc_id = source.replace("/", "__")
+        found[doc_id] = (real, source)
     return found
 
 
+def _candidates(documents_dir: Path) -> list[Path]:
+    """Supported, non-hidden entries (files and links) under documents_dir, in path order; links not entered."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(documents_dir):  # followlinks=False: linked folders stay closed
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(dirpath)
+        links = [d for d in dirnames if (base / d).is_symlink()]  # listed: one pointing outside is reported
+        for name in [*filenames, *links]:
+            path = base / name
+            if name.startswith(".") or (path.suffix.lower() not in SUPPORTED_SUFFIXES and name not in links):
+                continue
+            out.append(path)
+    return sorted(out)
+
+
+def _link_problem(path: Path, roots: tuple[Path, ...]) -> str | None:
+    """Why a symbolic link may not be followed, or None when it leads inside the documents folder or a trusted root."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        return f"broken symlink: it points to {os.readlink(path)}, which does not exist"
+    if not any(target.is_relative_to(root) for root in roots):
+        return (
+            f"symlink outside the documents folder: it points to {target}; only files inside the folder are "
+            "ingested: copy the file into it to ingest it"
+        )
+    return None
+
+
+def _skip(skipped: list[dict[str, str]] | None, source: str, reason: str) -> None:
+    logger.warning("skipped %s: %s", source, reason)
+    if skipped is not None:
+        skipped.append({"source": source, "reason": reason})
+
+
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as fh:  # in blocks: memory stays flat whatever the size
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class Ingestor:
     """Brings one index directory up to date with one documents directory."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, options: ChunkingOptions | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        options: ChunkingOptions | None = None,
+        limits: IngestLimits | None = None,
+        chroma_url: str = "",
+        link_roots: tuple[Path, ...] = (),
+    ) -> None:
         self.index_dir = index_dir
+        self.link_roots = link_roots  # folders outside documents_dir that symlinks may lead into
         self.layout = Layout(index_dir)
         self.embedder = embedder
         self.options = options or ChunkingOptions()
+        self.limits = limits or IngestLimits()
+        self.chroma_url = chroma_url.rstrip("/")  # "": vectors embedded in the index directory
 
     def run(self, documents_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestSummary:
         """Ingest under the index's write lock; a second writer gets IndexBusyError at once."""
@@ -133,23 +218,54 @@ class Ingestor:
             lock.release()
 
     def _wipe(self) -> None:
-        """Throw the index away: the manifest (the commit point) first, then the collection and files."""
+        """Throw the index away: the manifest (the commit point) first, then the collection and files.
+
+        Only what the index layout names goes: anything else in the directory (e.g. a Chroma server's data under
+        index/chroma-server, or a mistaken --index) is left alone.
+        """
         self.layout.manifest.unlink(missing_ok=True)
-        if self.layout.chroma.is_dir():
-            drop_collection(self.layout.chroma)  # through Chroma's API: this process may have it open
-        for child in self.index_dir.iterdir():
-            if child not in (self.layout.lock, self.layout.chroma):
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        self._drop_vectors()
+        for path in [self.layout.docs, *self.layout.lexical_dirs()]:
+            if path.is_dir():
+                shutil.rmtree(path)
+        for path in self.index_dir.glob(".*.tmp"):  # half-written files of a killed run
+            path.unlink()
+
+    def _drop_vectors(self) -> None:
+        """Delete the collection through Chroma (this process may have it open); a server that is gone is left."""
+        if not self.layout.chroma.is_dir():
+            return
+        try:
+            drop_collection(self.layout.chroma)
+        except UpstreamError as exc:
+            logger.warning("old vectors left in place: %s", exc.message_en)
+            detach_server(self.layout.chroma)
+
+    def _place_vectors(self, old: Manifest | None) -> None:
+        """Make chroma/ name where this run's vectors go: ASSISTANT_CHROMA_URL's server, or the index directory.
+
+        A committed index stays where its vectors are (moving them is a rebuild); an uncommitted one starts over.
+        """
+        where = read_server(self.layout.chroma)
+        if (where.url if where else "") == self.chroma_url:
+            return
+        if old is not None:
+            raise _vectors_elsewhere(self.index_dir, where.url if where else "", self.chroma_url)
+        self._drop_vectors()
+        if self.chroma_url:
+            attach_server(self.layout.chroma, self.chroma_url)
 
     def _run_locked(self, documents_dir: Path, progress: Progress | None) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         old = read_manifest(self.index_dir)
         self._check_embedder(old)
-        new, pending = self._plan(old, scan_documents(documents_dir), summary)
+        self._place_vectors(old)
+        found = scan_documents(documents_dir, summary.skipped, self.link_roots)
+        new, pending = self._plan(old, found, summary)
         records = self._prepare(pending, summary)
         prepared = {item.doc_id for item, _ in records}
-        for item in pending:  # unreadable now: keep the version already indexed, if any
+        for item in pending:  # unreadable or over a limit now: keep the version already indexed, if any
             if item.doc_id not in prepared and old and item.doc_id in old.documents:
                 new.documents[item.doc_id] = old.documents[item.doc_id]
         if old and old.lexical and not records and new.documents == old.documents:
@@ -176,8 +292,16 @@ class Ingestor:
         pending: list[_Pending] = []
         current = old is not None and old.processing == PROCESSING  # else every record is re-made
         for doc_id, (path, source) in found.items():
-            digest = _sha256(path)
             entry = old.documents.get(doc_id) if old else None
+            try:
+                check_file_size(path, self.limits.load)  # before hashing: a huge file is never read
+                digest = _sha256(path)
+            except (UnreadableDocumentError, OSError) as exc:
+                reason = exc.reason if isinstance(exc, UnreadableDocumentError) else f"cannot read ({exc.strerror})"
+                _skip(summary.skipped, source, reason)
+                if entry:  # the version already indexed stays live
+                    new.documents[doc_id] = entry
+                continue
             if entry and current and entry.sha256 == digest and self.layout.record(entry.record).exists():
                 new.documents[doc_id] = entry
                 summary.unchanged += 1
@@ -199,19 +323,28 @@ class Ingestor:
         out = []
         for item in pending:
             name = _record_name(item)
-            if self.layout.record(name).exists():  # left by an interrupted run: same content
-                out.append((item, read_record(self.index_dir, name)))
-                continue
+            left = self.layout.record(name).exists()  # left by an interrupted run: same content
             try:
-                raw = load_text(item.path)
+                record = read_record(self.index_dir, name) if left else self._describe(item, self._load(item))
+                self._check_chunks(item, record)
             except UnreadableDocumentError as exc:
-                logger.warning("skipped %s: %s", item.source, exc.reason)
-                summary.skipped.append({"source": item.source, "reason": exc.reason})
+                _skip(summary.skipped, item.source, exc.reason)
                 continue
-            record = self._describe(item, raw)
-            write_record(self.index_dir, name, record)
+            if not left:
+                write_record(self.index_dir, name, record)
             out.append((item, record))
         return out
+
+    def _load(self, item: _Pending) -> str:
+        return load_text(item.path, self.limits.load)
+
+    def _check_chunks(self, item: _Pending, record: DocRecord) -> None:
+        if len(record.chunks) > self.limits.max_chunks:
+            raise UnreadableDocumentError(
+                item.path,
+                f"it makes {len(record.chunks):,} chunks, over the {self.limits.max_chunks:,}-chunk limit per "
+                "document (ASSISTANT_MAX_CHUNKS_PER_DOCUMENT); split it into smaller files or raise the limit",
+            )
 
     def _describe(self, item: _Pending, raw: str) -> DocRecord:
         # Table rows carry their column headers in the stored text, so every chunk stays an exact span of it.
@@ -285,6 +418,18 @@ class Ingestor:
         summary.chunks = len(manifest.chunk_ids())
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
+
+
+def _vectors_elsewhere(index_dir: Path, where: str, wanted: str) -> IndexMismatchError:
+    here = f"the Chroma server at {where}" if where else "its own directory (embedded Chroma)"
+    there = f"the Chroma server at {wanted}" if wanted else "the index directory (ASSISTANT_CHROMA_URL is unset)"
+    keep = f"set ASSISTANT_CHROMA_URL={where}" if where else "unset ASSISTANT_CHROMA_URL"
+    return IndexMismatchError(
+        f"Index {index_dir} keeps its vectors in {here}, but this run would write them to {there}: {keep}, "
+        f"or run `assistant ingest --rebuild` to embed every document into {there}.",
+        f"Chỉ mục {index_dir} lưu vector ở nơi khác với cấu hình ASSISTANT_CHROMA_URL hiện tại; hãy sửa cấu hình "
+        "hoặc chạy `assistant ingest --rebuild`.",
+    )
 
 
 def _record_name(item: _Pending) -> str:

@@ -3,7 +3,8 @@
 Layout (everything under one directory, so an index can be copied or thrown away as a unit):
   manifest.json          the commit point: which document versions, chunk ids and lexical index are live
   docs/<id>.<hash>.json  cleaned text, metadata and chunks of one document version
-  chroma/                the embedded vector store (one collection, embeddings always supplied by us)
+  chroma/                the embedded vector store (one collection, embeddings always supplied by us), or, in
+                         server mode, only server.json: the Chroma server and collection holding the vectors
   lexical-<generation>/  BM25 fields and the diacritic restorer
   .lock                  held by the one process that writes
 """

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
+import tracemalloc
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ import pytest
 from ingest import ocr
 from ingest.clean import clean_text
 from ingest.encodings import encode_tcvn3, encode_vni
-from ingest.loaders import UnreadableDocumentError, load_text
+from ingest.loaders import MB, LoadLimits, UnreadableDocumentError, load_text
 from ingest.tables import flatten_tables
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -577,3 +580,94 @@ def test_load_text_legacy_uncertain_skipped_with_encoding_and_fix(tmp_path: Path
 def test_load_text_unicode_vietnamese_untouched(tmp_path: Path) -> None:
     text = "Tôi là cán bộ xã. Ông ấy đã góp ý: “Café à la carte” — ½ số hồ sơ ở mức độ 4."
     assert load_text(write(tmp_path, "nq.txt", text)) == text
+
+
+# -- per-file limits ---------------------------------------------------------------------------------
+
+
+def docx_bomb(path: Path, expanded_mb: int) -> Path:
+    """A valid DOCX whose document.xml inflates to about `expanded_mb` MB; a few MB on disk, written in blocks."""
+    base = _docx(path.with_name(f"base-{path.name}"))
+    paragraph = "<w:p><w:r><w:t>Nghị quyết về chuyển đổi số. </w:t></w:r></w:p>".encode() * 4096
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+        for item in src.infolist():
+            if item.filename != "word/document.xml":
+                out.writestr(item, src.read(item))
+        head, _, tail = src.read("word/document.xml").partition(b"<w:sectPr")
+        with out.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(head)
+            for _ in range(expanded_mb * MB // len(paragraph)):
+                fh.write(paragraph)
+            fh.write(b"<w:sectPr" + tail)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bomb_1gb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return docx_bomb(tmp_path_factory.mktemp("bomb") / "bom.docx", 1024)
+
+
+def test_load_text_docx_expanding_past_limit_refused_unread(bomb_1gb: Path) -> None:
+    assert bomb_1gb.stat().st_size < 5 * MB  # small on disk, 1 GB unzipped
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(UnreadableDocumentError) as info:
+            load_text(bomb_1gb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert re.match(r"DOCX expands to 1,02\d\.\d MB when unzipped, over the 100\.0 MB limit", info.value.reason)
+    assert "ASSISTANT_MAX_DOCX_EXPANDED_MB" in info.value.reason and str(info.value).startswith("bom.docx: ")
+    assert peak < 5 * MB and time.perf_counter() - started < 2.0  # the directory read, nothing inflated
+
+
+def test_load_text_docx_within_expansion_limit_read(tmp_path: Path) -> None:
+    path = _docx(tmp_path / "nq.docx")
+    unzipped = sum(i.file_size for i in zipfile.ZipFile(path).infolist())
+    assert load_text(path, LoadLimits(max_expanded_bytes=unzipped)).startswith("Nghị quyết số 57-NQ/TW")
+    with pytest.raises(UnreadableDocumentError, match="over the .* limit"):
+        load_text(path, LoadLimits(max_expanded_bytes=unzipped - 1))
+
+
+def test_load_text_docx_too_many_archive_members_refused(tmp_path: Path) -> None:
+    path = _docx(tmp_path / "nq.docx")
+    with zipfile.ZipFile(path, "a") as archive:
+        for n in range(30):
+            archive.writestr(f"extra/item{n}.xml", "<a/>")
+    with pytest.raises(UnreadableDocumentError, match=r"^nq\.docx: DOCX holds 4\d files, over the limit of 40"):
+        load_text(path, LoadLimits(max_archive_members=40))
+
+
+@pytest.mark.parametrize("name", ["lon.txt", "lon.md", "lon.html", "lon.pdf", "lon.docx"])
+def test_load_text_file_over_size_limit_refused_before_reading(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, name, b"x" * 30_000)
+    with pytest.raises(UnreadableDocumentError) as info:
+        load_text(path, LoadLimits(max_file_bytes=20_000))
+    assert info.value.reason == (
+        "file is 30,000 bytes, over the 20,000 bytes limit per file (ASSISTANT_MAX_FILE_MB); "
+        "split it into smaller files or raise the limit"
+    )
+
+
+def test_load_text_file_size_default_limit_20_mb(tmp_path: Path) -> None:
+    path = tmp_path / "lon.txt"
+    with open(path, "wb") as fh:  # sparse: 21 MB announced, nothing written
+        fh.truncate(21 * MB)
+    with pytest.raises(UnreadableDocumentError, match=r"file is 21\.0 MB, over the 20\.0 MB limit per file"):
+        load_text(path)
+
+
+def test_load_text_text_over_limit_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "dai.txt", "Nghị quyết về chuyển đổi số. " * 200)
+    assert load_text(path, LoadLimits(max_text_chars=6000)).startswith("Nghị quyết")
+    with pytest.raises(UnreadableDocumentError) as info:
+        load_text(path, LoadLimits(max_text_chars=5000))
+    assert info.value.reason.startswith("its text is 5,800 characters, over the 5,000-character limit per document")
+    assert "ASSISTANT_MAX_TEXT_CHARS" in info.value.reason
+
+
+def test_load_text_pdf_text_over_limit_stops_at_the_page(tmp_path: Path) -> None:
+    path = write(tmp_path, "dai.pdf", minimal_pdf([f"Dong {n} cua van ban" for n in range(40)]))
+    with pytest.raises(UnreadableDocumentError, match=r"^dai\.pdf: its text passes [\d,]+ characters by page 1, over"):
+        load_text(path, LoadLimits(max_text_chars=100))

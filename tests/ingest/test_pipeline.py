@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,8 @@ from core.index.layout import Layout, read_manifest
 from core.index.reader import IndexReader
 from core.index.store import ChromaStore
 from core.vntext import fold, syllables
-from ingest.pipeline import PROCESSING, ChunkingOptions, Ingestor, scan_documents
+from ingest.loaders import MB, LoadLimits
+from ingest.pipeline import PROCESSING, ChunkingOptions, IngestLimits, Ingestor, scan_documents
 from tests.conftest import REPO, SAMPLE_DOCUMENTS, clean_env, make_settings
 
 SMALL = ChunkingOptions(target_chars=200, max_chars=300)  # several chunks from a short document
@@ -634,3 +636,222 @@ def test_index_from_older_processing_version_reprocessed_and_old_vectors_dropped
     assert chroma_ids(index) == set(read_manifest(index).chunk_ids())
     assert not chroma_ids(index) & old_ids
     assert ingest(index, docs).chunks_embedded == 0
+
+
+# -- symbolic links ---------------------------------------------------------------------------------
+
+SECRET = "Mật khẩu quản trị máy chủ là Hoa-Sen-2025, không được tiết lộ cho bất kỳ ai ngoài bộ phận kỹ thuật."
+
+
+def stored_texts(index: Path) -> list[str]:
+    """Every text the index holds: records, chunks, Chroma documents and the lexical index's chunk ids."""
+    reader = IndexReader(index)
+    texts = [record.text for record in reader.documents.values()]
+    texts += [chunk.text for chunk in reader.chunks.values()]
+    texts += ChromaStore(Layout(index).chroma).collection.get(include=["documents"])["documents"]
+    return texts + [path.read_text(encoding="utf-8") for path in (index / "docs").glob("*.json")]
+
+
+def test_run_symlink_outside_documents_refused_never_read(tmp_path: Path) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    outside = tmp_path / "etc"
+    outside.mkdir()
+    (outside / "passwd").write_text(SECRET, encoding="utf-8")
+    (outside / "passwd.txt").write_text(SECRET, encoding="utf-8")
+    (docs / "passwd.txt").symlink_to(outside / "passwd")
+    (docs / "tuong-doi.md").symlink_to(Path("..") / "etc" / "passwd.txt")  # relative, still outside
+    (docs / "etc").symlink_to(outside, target_is_directory=True)
+    embedder = CountingEmbedder()
+
+    summary = ingest(index, docs, embedder)
+
+    reasons = {s["source"]: s["reason"] for s in summary.skipped}
+    assert sorted(reasons) == ["etc", "passwd.txt", "tuong-doi.md"]
+    assert reasons["passwd.txt"].startswith(f"symlink outside the documents folder: it points to {outside / 'passwd'};")
+    assert all(reason.startswith("symlink outside the documents folder: ") for reason in reasons.values())
+    assert summary.documents == 3 and set(doc_chunk_ids(index)) == set(TOPICS)
+    assert not any("Hoa-Sen-2025" in text for text in [*stored_texts(index), *embedder.embedded])
+
+
+def test_run_symlink_outside_documents_indexed_before_removed(tmp_path: Path) -> None:
+    """An index built before links were checked loses the outside file at the next run."""
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    secret = tmp_path / "passwd.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    (docs / "passwd.txt").write_text(SECRET, encoding="utf-8")
+    ingest(index, docs)
+    (docs / "passwd.txt").unlink()
+    (docs / "passwd.txt").symlink_to(secret)
+
+    summary = ingest(index, docs)
+
+    assert summary.removed == 1 and [s["source"] for s in summary.skipped] == ["passwd.txt"]
+    assert not any("Hoa-Sen-2025" in text for text in stored_texts(index))
+
+
+def test_run_symlink_inside_documents_followed_linked_folder_not_entered(tmp_path: Path) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    (docs / "2025").mkdir()
+    (docs / "2025" / "bao-cao.txt").write_text(document_text("Báo cáo năm 2025 của tỉnh"), encoding="utf-8")
+    (docs / "ban-sao.txt").symlink_to("gia-lai.txt")
+    (docs / "nam-nay").symlink_to("2025", target_is_directory=True)
+
+    summary = ingest(index, docs)
+
+    assert summary.skipped == []
+    assert sorted(doc_chunk_ids(index)) == ["2025__bao-cao", "ban-sao", "gia-lai", "ia-ko", "thai-nguyen"]
+    assert "Gia Lai" in IndexReader(index).documents["ban-sao"].text
+
+
+def test_run_broken_symlink_listed_others_ingested(tmp_path: Path) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    (docs / "mat.txt").symlink_to(tmp_path / "khong-co.txt")
+
+    summary = ingest(index, docs)
+
+    assert summary.skipped == [
+        {
+            "source": "mat.txt",
+            "reason": f"broken symlink: it points to {tmp_path / 'khong-co.txt'}, which does not exist",
+        }
+    ]
+    assert summary.added == 3
+
+
+# -- per-file limits --------------------------------------------------------------------------------
+
+
+def limited(**load: int) -> IngestLimits:
+    return IngestLimits(load=LoadLimits(**load))
+
+
+@pytest.mark.parametrize(
+    ("limits", "reason"),
+    [
+        (limited(max_file_bytes=1000), "file is 1,"),
+        (limited(max_text_chars=1000), "its text is 1,"),
+        (IngestLimits(max_chunks=6), "it makes "),
+    ],
+    ids=["file-size", "text-size", "chunks"],
+)
+def test_run_file_over_limit_skipped_named_others_ingested(tmp_path: Path, limits: IngestLimits, reason: str) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    (docs / "dai.txt").write_text("\n\n".join(document_text(f"Chủ đề {n}") for n in range(4)), encoding="utf-8")
+    embedder = CountingEmbedder()
+
+    summary = Ingestor(index, embedder, SMALL, limits).run(docs)
+
+    ((skipped),) = summary.skipped
+    assert skipped["source"] == "dai.txt" and skipped["reason"].startswith(reason)
+    assert "limit" in skipped["reason"] and "ASSISTANT_MAX_" in skipped["reason"]
+    assert summary.added == 3 and set(doc_chunk_ids(index)) == set(TOPICS)
+    assert not any("Chủ đề" in text for text in embedder.embedded)
+    assert not list((index / "docs").glob("dai.*"))
+    assert_manifest_matches_chroma(index)
+
+
+def test_run_chunk_limit_default_5000(tmp_path: Path) -> None:
+    assert IngestLimits().max_chunks == 5000
+    assert IngestLimits().load == LoadLimits(max_file_bytes=20 * MB, max_text_chars=5_000_000)
+
+
+@pytest.mark.parametrize("limit", ["file-size", "chunks"])
+def test_run_new_version_over_limit_keeps_indexed_version_live(tmp_path: Path, limit: str) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    ingest(index, docs)
+    old = read_manifest(index)
+    grown = "\n\n".join(document_text(TOPICS["gia-lai"], version=n) for n in range(2, 12))
+    (docs / "gia-lai.txt").write_text(grown, encoding="utf-8")
+    (docs / "moi.txt").write_text(document_text("Tài liệu mới về kinh tế số"), encoding="utf-8")
+    limits = limited(max_file_bytes=3000) if limit == "file-size" else IngestLimits(max_chunks=8)
+
+    summary = Ingestor(index, HashEmbedder(), SMALL, limits).run(docs)
+
+    assert [s["source"] for s in summary.skipped] == ["gia-lai.txt"]
+    assert (summary.added, summary.updated, summary.removed, summary.documents) == (1, 0, 0, 4)
+    new = read_manifest(index)
+    assert new.documents["gia-lai"] == old.documents["gia-lai"]
+    reader = IndexReader(index)
+    assert "Phiên bản 1" in reader.documents["gia-lai"].text and "moi" in reader.documents
+    assert_manifest_matches_chroma(index)
+
+
+def test_run_docx_bomb_skipped_unread_others_ingested(tmp_path: Path) -> None:
+    from tests.ingest.test_loaders import docx_bomb
+
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    docx_bomb(tmp_path / "bom.docx", 150).rename(docs / "bom.docx")
+
+    summary = ingest(index, docs)
+
+    ((skipped),) = summary.skipped
+    assert skipped["source"] == "bom.docx"
+    assert skipped["reason"].startswith("DOCX expands to 150.") and "over the 100.0 MB limit" in skipped["reason"]
+    assert summary.added == 3
+
+
+# -- file names ---------------------------------------------------------------------------------------
+
+
+def test_scan_documents_nfd_file_name_gives_nfc_id_and_source(tmp_path: Path) -> None:
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    nfc = "Nghị quyết số 57/Báo cáo chuyển đổi số"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    (docs / nfd.split("/")[0]).mkdir()
+    (docs / f"{nfd}.txt").write_text(document_text("Báo cáo chuyển đổi số của tỉnh"), encoding="utf-8")
+
+    ingest(index, docs)
+
+    doc_id = nfc.replace("/", "__")
+    manifest = read_manifest(index)
+    assert doc_id in manifest.documents and manifest.documents[doc_id].source == f"{nfc}.txt"
+    reader = IndexReader(index)
+    assert reader.documents[doc_id].meta.doc_id == doc_id  # a lookup in NFC meets the file named in NFD
+    assert all(unicodedata.is_normalized("NFC", cid) for cid in reader.chunks)
+    assert ingest(index, docs).unchanged == 4  # stable across runs
+
+
+def test_scan_documents_same_name_in_nfc_and_nfd_second_skipped(tmp_path: Path) -> None:
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    name = "Quyết định.txt"
+    (docs / name).write_text("một", encoding="utf-8")
+    (docs / unicodedata.normalize("NFD", name)).write_text("hai", encoding="utf-8")
+    skipped: list[dict[str, str]] = []
+
+    found = scan_documents(docs, skipped)
+
+    assert list(found) == ["Quyết định"]
+    assert skipped == [{"source": name, "reason": f"same name as {name} once Unicode-normalised: rename one of them"}]
+
+
+def test_run_rebuild_leaves_what_the_index_does_not_own(tmp_path: Path) -> None:
+    """`--rebuild` throws away the index's own parts only: a Chroma server's data under index/ stays."""
+    docs, index = make_documents(tmp_path), tmp_path / "index"
+    ingest(index, docs)
+    (index / "chroma-server").mkdir()
+    (index / "chroma-server" / "chroma.sqlite3").write_bytes(b"server data")
+
+    ingest(index, docs, rebuild=True)
+
+    assert (index / "chroma-server" / "chroma.sqlite3").read_bytes() == b"server data"
+    assert sorted(p.name for p in index.iterdir()) == [
+        ".lock", "chroma", "chroma-server", "docs", "lexical-1", "manifest.json"
+    ]  # fmt: skip
+
+
+def test_links_into_a_trusted_root_are_followed(tmp_path: Path) -> None:
+    # The evaluation links its corpora to the shared data: a folder the caller trusts, and only that one.
+    shared, elsewhere, docs = tmp_path / "shared", tmp_path / "elsewhere", tmp_path / "docs"
+    for folder in (shared, elsewhere, docs):
+        folder.mkdir()
+    (shared / "nq.md").write_text("Nghị quyết", encoding="utf-8")
+    (elsewhere / "secret.txt").write_text("mật khẩu", encoding="utf-8")
+    (docs / "nq.md").symlink_to(shared / "nq.md")
+    (docs / "secret.txt").symlink_to(elsewhere / "secret.txt")
+    skipped: list[dict[str, str]] = []
+    found = scan_documents(docs, skipped, link_roots=(shared,))
+    assert set(found) == {"nq"}
+    assert [s["source"] for s in skipped] == ["secret.txt"]
+    assert scan_documents(docs, []) == {}  # without the trusted root, neither is read
