@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 _COLUMNS = ("id", "created", "rating", "comment", "question", "answer", "sources", "mode", "history")
 _SOURCE_KEYS = ("n", "doc_id", "chunk_id", "title")
+SQLITE_MAX_INT = 2**63 - 1
 
 
 def utc_now() -> str:
@@ -88,9 +89,10 @@ class FeedbackStore:
         return new_id
 
     def list(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        """Entries newest first, `sources` and `history` decoded."""
+        """Entries newest first, `sources` and `history` decoded (paging values clamped to what SQLite takes)."""
         if not self.path.exists():
             return []
+        limit, offset = max(0, min(limit, SQLITE_MAX_INT)), max(0, min(offset, SQLITE_MAX_INT))
         with self._connect() as conn:
             rows = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM feedback ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
@@ -131,6 +133,11 @@ def _json(value: object) -> str:
 
 
 def _nfc(text: str) -> str:
+    """NFC; text UTF-8 cannot encode (a lone surrogate) is a caller's bug, named here rather than by SQLite."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"feedback text has an invalid character at position {exc.start}: {text[:40]!r}") from None
     return unicodedata.normalize("NFC", text)
 
 

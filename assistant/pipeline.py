@@ -7,7 +7,9 @@ builder all call these; none of them rebuilds the pipeline. FastAPI-free.
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -68,9 +70,36 @@ class Done:
 Event = Delta | Done
 
 
+# Characters a user never means to type: C0/C1 controls (newline and tab kept), soft hyphen, zero-width spaces and
+# joiners, bidi overrides, the word joiner and invisible operators, the byte-order mark. They split or glue words
+# invisibly, so "Nghị\u200bquyết" would otherwise retrieve and answer differently from what the user sees.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def clean_text(text: str) -> str:
+    """NFC, line ends as "\\n", invisible and control characters removed (newline and tab kept)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return INVISIBLE.sub("", text)
+
+
+def check_encodable(text: str, what_en: str, what_vi: str) -> None:
+    """422 when `text` holds a lone surrogate (or anything else UTF-8 cannot encode): never a 500 later on."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UserInputError(
+            f"The {what_en} has an invalid character at position {exc.start} (a lone UTF-16 surrogate): "
+            "retype or paste the text again.",
+            f"{what_vi} có ký tự không hợp lệ ở vị trí {exc.start} (không mã hoá được UTF-8) — hãy gõ hoặc dán lại.",
+        ) from None
+
+
 def validate_question(question: str, settings: Settings) -> str:
-    """The question stripped; 422 errors for empty or too long ones."""
-    text = (question or "").strip()
+    """The question cleaned (NFC, no invisible characters) and stripped; 422 for empty, too long or broken text."""
+    check_encodable(question or "", "question", "Câu hỏi")
+    text = clean_text(question or "").strip()
     if not text:
         raise UserInputError(
             "The question is empty: type a question.", "Câu hỏi đang để trống — vui lòng nhập câu hỏi."
@@ -81,6 +110,45 @@ def validate_question(question: str, settings: Settings) -> str:
             f"Câu hỏi dài {len(text)} ký tự, vượt giới hạn {settings.max_question_chars} ký tự — hãy rút gọn.",
         )
     return text
+
+
+def validate_history(history: list[dict[str, str]] | None, settings: Settings) -> list[dict[str, str]]:
+    """The conversation cleaned like a question; 422 beyond the settings' turns, characters per turn and in all.
+
+    Cheap checks first (turn count, total length) so a pasted novel is refused in microseconds, before any
+    cleaning, retrieval or embedding. A user turn was a question once: it obeys `max_question_chars`.
+    """
+    turns = history or []
+    if len(turns) > settings.max_history_turns:
+        raise UserInputError(
+            f"`history` has {len(turns)} turns; the limit is {settings.max_history_turns}: send only the latest "
+            "turns or start a new conversation.",
+            f"Lịch sử hội thoại (`history`) có {len(turns)} lượt, vượt giới hạn {settings.max_history_turns} lượt — "
+            "hãy chỉ gửi các lượt gần nhất hoặc bắt đầu cuộc trò chuyện mới.",
+        )
+    total = sum(len(turn.get("content") or "") for turn in turns)
+    if total > settings.max_history_chars:
+        raise UserInputError(
+            f"`history` has {total} characters in all; the limit is {settings.max_history_chars}: send fewer or "
+            "shorter turns, or start a new conversation.",
+            f"Lịch sử hội thoại (`history`) dài {total} ký tự, vượt giới hạn {settings.max_history_chars} ký tự — "
+            "hãy gửi ít lượt hơn hoặc bắt đầu cuộc trò chuyện mới.",
+        )
+    return [_checked_turn(i, turn, settings) for i, turn in enumerate(turns)]
+
+
+def _checked_turn(i: int, turn: dict[str, str], settings: Settings) -> dict[str, str]:
+    content = turn.get("content") or ""
+    check_encodable(content, f"history turn {i}", f"Lượt {i} của lịch sử hội thoại (`history.{i}.content`)")
+    limit = settings.max_question_chars if turn.get("role") == "user" else settings.max_history_turn_chars
+    if len(content) > limit:
+        raise UserInputError(
+            f"`history.{i}.content` has {len(content)} characters; the limit for a {turn.get('role')} turn is "
+            f"{limit}: shorten it.",
+            f"Lượt {i} của lịch sử hội thoại (`history.{i}.content`) dài {len(content)} ký tự, vượt giới hạn "
+            f"{limit} ký tự — hãy rút gọn.",
+        )
+    return {**turn, "content": clean_text(content)}
 
 
 def events(deps: Deps, turn: Turn, stream: bool = True) -> Iterator[Event]:

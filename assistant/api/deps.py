@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import Depends, Request
 
+from assistant.api.metrics import Metrics
 from assistant.deps import Deps, load_deps
 from assistant.feedback import FeedbackStore
 from core.config import Settings
@@ -65,6 +66,10 @@ def get_feedback_store(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
 def require_admin(request: Request) -> None:
     """With ASSISTANT_ADMIN_TOKEN: `Authorization: Bearer <token>` (401 otherwise); without: loopback only (403)."""
     token = request.app.state.settings.admin_token
@@ -78,7 +83,7 @@ def require_admin(request: Request) -> None:
             )
         return
     host = request.client.host if request.client else ""
-    if not _is_loopback(host):
+    if not is_loopback(host):
         raise ForbiddenError(
             f"Only this machine may read feedback while ASSISTANT_ADMIN_TOKEN is unset (request from {host}): "
             "set ASSISTANT_ADMIN_TOKEN on the server and send `Authorization: Bearer <token>`.",
@@ -87,7 +92,8 @@ def require_admin(request: Request) -> None:
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Is `host` an address of this machine (127.0.0.0/8, ::1, or IPv4-mapped loopback)?"""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:  # a name (e.g. "testclient"), not an address: not trusted
@@ -101,3 +107,4 @@ DepsDep = Annotated[Deps, Depends(get_deps)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 AdminDep = Annotated[None, Depends(require_admin)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

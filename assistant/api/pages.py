@@ -80,10 +80,22 @@ def with_common(script: str, common: str, name: str) -> str:
 
 
 async def _page(request: Request, name: str) -> HTMLResponse:
-    """The page with {{API_BASE}} replaced by this server's base URL (HTML-escaped), under the CSP."""
-    base = html.escape(str(request.base_url).rstrip("/"), quote=True)
+    """The page with {{API_BASE}} replaced by the API's base (HTML-escaped), under the CSP."""
+    base = html.escape(api_base(request), quote=True)
     page = (await _read(name)).replace(API_BASE, base)
     return HTMLResponse(page, headers={"Content-Security-Policy": CSP})
+
+
+def api_base(request: Request) -> str:
+    """settings.public_base_url, else the app's path prefix: a path relative to the page's own origin.
+
+    Never built from the request's Host header, which the client chooses (a cache or a proxy in between would
+    keep and serve a page pointing at another site).
+    """
+    configured = request.app.state.settings.public_base_url.strip()
+    if configured:
+        return configured.rstrip("/")
+    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 async def _read(name: str) -> str:

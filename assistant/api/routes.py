@@ -12,10 +12,25 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from assistant import documents, pipeline, streaming
-from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, SettingsDep, current_deps
+from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, MetricsDep, SettingsDep, current_deps, is_loopback
+from assistant.api.errors import public
+from assistant.api.metrics import CONTENT_TYPE, Gauge, Metrics
+from assistant.api.redact import redact, redact_all
+from assistant.api.responses import (
+    ADMIN_ERRORS,
+    ANSWER_ERRORS,
+    BODY_ERRORS,
+    BUSY_ERRORS,
+    ERRORS,
+    MATERIAL_DOC,
+    MATERIAL_ERRORS,
+    RATE_ERRORS,
+    STREAM_DOC,
+    STREAM_ERRORS,
+)
 from assistant.api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -38,41 +53,12 @@ from assistant.api.schemas import (
 from assistant.feedback import FeedbackEntry
 from assistant.material import formats, render
 from assistant.material.builder import build_pack
-from core.errors import AssistantError, IndexMissingError
+from core.config import Settings
+from core.errors import AssistantError, IndexMissingError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Unknown document"},
-    422: {"model": ErrorBody, "description": "Invalid request (message in Vietnamese and English)"},
-    503: {"model": ErrorBody, "description": "No index yet: run `assistant ingest`"},
-}
-STREAM_DOC = {
-    "description": "Server-sent events: `delta` {text} (several; they concatenate to the answer), then `final` "
-    "(the /api/chat response plus `degraded`), or `error` {error, message, message_en} if answering fails "
-    "after the stream started.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}},
-}
-ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is set and the bearer token is missing or wrong"},
-    403: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is unset and the client is not this machine"},
-    422: ERRORS[422],
-}
-MATERIAL_DOC = {
-    "description": "The lesson pack as JSON; with `?format=md` Markdown, with `?format=docx` a Word document "
-    "(attachment `bai-soan-<topic>.docx`). Every format starts with the note that the draft must be reviewed.",
-    "content": {
-        "text/markdown": {"schema": {"type": "string"}},
-        render.MEDIA_TYPES["docx"]: {"schema": {"type": "string", "format": "binary"}},
-    },
-}
-MATERIAL_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {
-        "model": ErrorBody,
-        "description": "Invalid request, or too few documents on the topic (not_enough_documents)",
-    },
-    503: ERRORS[503],
-}
+MAX_FEEDBACK_OFFSET = 1_000_000_000  # far beyond any table, far below SQLite's 2^63
 
 router = APIRouter()
 
@@ -83,42 +69,55 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
 
-@router.post("/api/chat", response_model=ChatResponse, responses=ERRORS, tags=["assistant"])
-async def chat(body: ChatRequest, deps: DepsDep) -> ChatResponse:
+@router.post("/api/chat", response_model=ChatResponse, responses=ANSWER_ERRORS, tags=["assistant"])
+async def chat(body: ChatRequest, request: Request, deps: DepsDep, metrics: MetricsDep) -> ChatResponse:
     """Answer a question with numbered, cited sources (or refuse when the documents do not say)."""
-    trace = await run_in_threadpool(pipeline.run, deps, _turn(body))
-    return ChatResponse.model_validate(trace.answer.to_dict())
+    turn = _turn(body, request)
+    trace = await run_in_threadpool(pipeline.run, deps, turn)
+    answer = public_answer(trace.answer.to_dict())
+    metrics.observe_answer(answer)
+    return ChatResponse.model_validate(answer)
 
 
-def _turn(body: ChatRequest) -> pipeline.Turn:
-    history = [turn.model_dump() for turn in body.history]
+def _turn(body: ChatRequest, request: Request) -> pipeline.Turn:
+    """The domain's turn, its history bounded and cleaned first: a pasted novel never reaches the embedder."""
+    settings: Settings = request.app.state.settings
+    history = pipeline.validate_history([turn.model_dump() for turn in body.history], settings)
+    if settings.log_questions:
+        request.state.question = body.question
     return pipeline.Turn(body.question, history, body.filters.to_domain() if body.filters else None, body.k)
+
+
+def public_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer as anonymous clients see it: warnings without the model's or embedder's address."""
+    return {**answer, "warnings": redact_all([str(w) for w in answer.get("warnings") or []])}
 
 
 @router.post(
     "/api/chat/stream",
     response_class=EventStreamResponse,
-    responses={200: STREAM_DOC, **ERRORS},
+    responses={200: STREAM_DOC, **STREAM_ERRORS},
     tags=["assistant"],
 )
-async def chat_stream(body: ChatRequest, deps: DepsDep) -> EventStreamResponse:
+async def chat_stream(body: ChatRequest, request: Request, deps: DepsDep, metrics: MetricsDep) -> EventStreamResponse:
     """The answer of /api/chat as server-sent events; bad input and a missing index fail before streaming."""
-    events = streaming.chat_events(deps, _turn(body))
+    events = streaming.chat_events(deps, _turn(body, request))
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return EventStreamResponse(_server_sent(events), headers=headers)
+    return EventStreamResponse(_server_sent(events, metrics), headers=headers)
 
 
-async def _server_sent(events: Iterator[streaming.StreamEvent]) -> AsyncIterator[bytes]:
+async def _server_sent(events: Iterator[streaming.StreamEvent], metrics: Metrics) -> AsyncIterator[bytes]:
     """Each event as SSE, produced in a worker thread; a failure after the start becomes an `error` event."""
     try:
         async for event in iterate_in_threadpool(events):
             data = event.data
             if event.event == "final":  # exactly the /api/chat shape
-                data = ChatStreamFinal.model_validate(data).model_dump(mode="json")
+                data = ChatStreamFinal.model_validate(public_answer(data)).model_dump(mode="json")
+                metrics.observe_answer(data)
             yield _sse(event.event, data)
     except AssistantError as exc:
         logger.warning("stream failed after start: %s", exc.message_en)
-        yield _sse("error", exc.to_dict())
+        yield _sse("error", public(exc))
     except Exception:  # the status line is sent already: the client can only learn of it in the stream
         logger.exception("stream failed after start")
         internal = AssistantError(
@@ -161,10 +160,16 @@ async def material(
     return Response(content, media_type=render.MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
-@router.post("/api/feedback", status_code=201, response_model=FeedbackCreated, responses=ERRORS, tags=["feedback"])
+@router.post(
+    "/api/feedback",
+    status_code=201,
+    response_model=FeedbackCreated,
+    responses={**BODY_ERRORS, **RATE_ERRORS},
+    tags=["feedback"],
+)
 async def add_feedback(body: FeedbackRequest, settings: SettingsDep, store: FeedbackDep) -> FeedbackCreated:
     """Record a thumbs up/down (and an optional comment) on an answer."""
-    _check_question_length(body.question, settings.max_question_chars)
+    _check_feedback(body, settings)
     entry = FeedbackEntry(
         rating=body.rating,
         question=body.question,
@@ -172,7 +177,7 @@ async def add_feedback(body: FeedbackRequest, settings: SettingsDep, store: Feed
         comment=body.comment,
         sources=[source.model_dump() for source in body.sources],
         mode=body.mode,
-        history=[turn.model_dump() for turn in body.history],
+        history=pipeline.validate_history([turn.model_dump() for turn in body.history], settings),
     )
     feedback_id = await run_in_threadpool(store.add, entry)
     return FeedbackCreated(id=feedback_id, created=entry.created)
@@ -183,7 +188,7 @@ async def list_feedback(
     _: AdminDep,
     store: FeedbackDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_FEEDBACK_OFFSET)] = 0,
 ) -> FeedbackList:
     """Feedback, newest first (admins: bearer ASSISTANT_ADMIN_TOKEN, or this machine when it is unset)."""
     items = await run_in_threadpool(store.list, limit, offset)
@@ -191,15 +196,29 @@ async def list_feedback(
     return FeedbackList(items=[FeedbackItem.model_validate(item) for item in items], total=total)
 
 
-def _check_question_length(question: str, limit: int) -> None:
-    """The settings' limit, reported like any other validation error (the schema cannot know it)."""
-    if len(question) > limit:
-        msg = f"String should have at most {limit} characters"
-        error = {"loc": ("body", "question"), "type": "string_too_long", "msg": msg, "input": question}
-        raise RequestValidationError([error])
+def _check_feedback(body: FeedbackRequest, settings: Settings) -> None:
+    """The settings' limits, reported like any other validation error (the schema cannot know them)."""
+    limits = {
+        "question": (len(body.question), settings.max_question_chars, "string_too_long", "characters"),
+        "answer": (len(body.answer), settings.feedback_max_answer_chars, "string_too_long", "characters"),
+        "comment": (len(body.comment), settings.feedback_max_comment_chars, "string_too_long", "characters"),
+        "sources": (len(body.sources), settings.feedback_max_sources, "too_long", "items"),
+    }
+    errors = [
+        {"loc": ("body", name), "type": kind, "msg": f"should have at most {limit} {unit}, not {size}", "input": None}
+        for name, (size, limit, kind, unit) in limits.items()
+        if size > limit
+    ]
+    if errors:
+        raise RequestValidationError(errors)
 
 
-@router.get("/api/search", response_model=SearchResponse, responses=ERRORS, tags=["assistant"])
+@router.get(
+    "/api/search",
+    response_model=SearchResponse,
+    responses={**ERRORS, **RATE_ERRORS, **BUSY_ERRORS},
+    tags=["assistant"],
+)
 async def search(
     deps: DepsDep,
     q: Annotated[str, Query(description="the question or keywords")] = "",
@@ -236,6 +255,8 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
         message = error.message_vi if error else None
         return Health(status=status, index_dir=index_dir, embedder=settings.embedder, message=message)
     stale = deps.index.is_stale()
+    local = is_loopback(request.client.host if request.client else "")
+    llm = await run_in_threadpool(_llm_health, deps.chat_model, local) if deps.chat_model is not None else None
     return Health(
         status="stale" if stale else "ok",
         message="Chỉ mục đã được cập nhật sau khi máy chủ khởi động — hãy khởi động lại `assistant serve`."
@@ -243,16 +264,56 @@ async def healthz(request: Request, settings: SettingsDep) -> Health:
         else None,
         documents=len(deps.index.documents),
         chunks=len(deps.index.chunks),
-        embedder=deps.embedder.name,
+        embedder=deps.embedder.name if local else redact(deps.embedder.name),
         index_dir=index_dir,
         mode="llm" if deps.chat_model is not None else "extractive",
-        llm=await run_in_threadpool(_llm_health, deps.chat_model) if deps.chat_model is not None else None,
+        llm=llm,
     )
 
 
-def _llm_health(model: Any) -> LLMHealth:
-    """Whether the chat model's endpoint answers (the model caches its probe)."""
+def _llm_health(model: Any, local: bool) -> LLMHealth:
+    """Whether the chat model's endpoint answers (the model caches its probe); its address for this machine only."""
     probe = getattr(model, "probe", None)
     error = probe() if probe is not None else None
     name, base_url = getattr(model, "model", model.name), getattr(model, "base_url", "")
+    if not local:
+        base_url, error = (redact(base_url) if base_url else ""), (redact(error) if error else error)
     return LLMHealth(model=name, base_url=base_url, ok=error is None, error=error)
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}, 404: {"model": ErrorBody}},
+    tags=["ops"],
+)
+async def metrics_text(request: Request, settings: SettingsDep, metrics: MetricsDep) -> PlainTextResponse:
+    """Counters and histograms in the Prometheus text format (404 when ASSISTANT_METRICS_ENABLED=false)."""
+    if not settings.metrics_enabled:
+        raise NotFoundError(
+            "Metrics are off: set ASSISTANT_METRICS_ENABLED=true to serve them.",
+            "Chức năng số liệu vận hành đang tắt — đặt ASSISTANT_METRICS_ENABLED=true để bật.",
+        )
+    state = request.app.state
+    return PlainTextResponse(metrics.render(_gauges(state)), media_type=CONTENT_TYPE)
+
+
+def _gauges(state: Any) -> list[Gauge]:
+    """What is true now: answering requests running and waiting, the index served."""
+    in_flight = state.in_flight
+    gauges = [
+        Gauge("assistant_requests_in_flight", "Answering requests running now.", in_flight.running),
+        Gauge("assistant_requests_queued", "Answering requests waiting for a slot now.", in_flight.waiting),
+        Gauge("assistant_requests_in_flight_limit", "ASSISTANT_MAX_IN_FLIGHT in effect.", in_flight.limit),
+    ]
+    deps = getattr(state, "deps", None)
+    index = getattr(deps, "index", None)
+    gauges.append(Gauge("assistant_index_loaded", "1 when an index is loaded.", int(index is not None)))
+    if index is not None:
+        generation = getattr(getattr(index, "manifest", None), "generation", 0) or 0
+        gauges += [
+            Gauge("assistant_index_generation", "Generation of the index being served.", generation),
+            Gauge("assistant_index_documents", "Documents in the index being served.", len(index.documents)),
+            Gauge("assistant_index_chunks", "Chunks in the index being served.", len(index.chunks)),
+        ]
+    return gauges

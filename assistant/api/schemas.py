@@ -4,38 +4,69 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from assistant.material.types import MAX_TOPIC_CHARS, POINTS_RANGE, QUESTIONS_RANGE, Audience
+from assistant.retrieve.filters import MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES
 from assistant.types import Filters
+
+
+def _encodable(value: str) -> str:
+    """A lone surrogate ("\\ud800" in JSON) is valid JSON but no text: refuse it here, not with a 500 later."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PydanticCustomError(
+            "invalid_text",
+            "Text has a character that cannot be encoded as UTF-8 at position {position}: retype it",
+            {"position": exc.start},
+        ) from None
+    return value
+
+
+# Every string a client sends is encodable as UTF-8 (lengths set by the settings are checked where those are
+# known). Constraints come before the check: on an Annotated validator pydantic would not enforce them.
+Text = Annotated[str, AfterValidator(_encodable)]
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_encodable)]
+Topic = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TOPIC_CHARS), AfterValidator(_encodable)
+]
+FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_VALUE_CHARS), AfterValidator(_encodable)]
+FilterValues = Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)]
+DateText = Annotated[str, StringConstraints(max_length=10), AfterValidator(_encodable)]
+ShortText = Annotated[str, StringConstraints(max_length=50), AfterValidator(_encodable)]
+IdText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_encodable)]
+TitleText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_encodable)]
 
 
 class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str
+    content: Text
 
 
 class FiltersModel(BaseModel):
     """Restrict retrieval; every field optional. Unknown values are rejected with the allowed ones."""
 
-    doc_ids: list[str] | None = None
-    kinds: list[str] | None = None
-    places: list[str] | None = None
-    issuers: list[str] | None = Field(default=None, description="issuing bodies, e.g. 'Chính phủ'")
-    numbers: list[str] | None = Field(default=None, description="own document numbers, e.g. '57-NQ/TW' or 'NQ 57'")
-    date_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
-    date_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    doc_ids: FilterValues | None = None
+    kinds: FilterValues | None = None
+    places: FilterValues | None = None
+    issuers: FilterValues | None = Field(default=None, description="issuing bodies, e.g. 'Chính phủ'")
+    numbers: FilterValues | None = Field(default=None, description="own document numbers, e.g. '57-NQ/TW' or 'NQ 57'")
+    date_from: DateText | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    date_to: DateText | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
 
     def to_domain(self) -> Filters:
         return Filters(**self.model_dump())
 
 
 class ChatRequest(BaseModel):
-    # No length constraints here: the domain's validate_question answers in Vietnamese and English.
-    question: str = Field(examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"])
+    # No length constraints here: the domain's validate_question and validate_history answer in Vietnamese and
+    # English, with the limits of the settings (max_question_chars, max_history_*).
+    question: Text = Field(examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"])
     history: list[HistoryTurn] = Field(default_factory=list)
     filters: FiltersModel | None = None
-    k: int | None = Field(default=None, ge=1, le=20, description="number of passages (default: settings)")
+    k: int | None = Field(default=None, ge=1, le=20, strict=True, description="number of passages (default: settings)")
 
 
 class PassageModel(BaseModel):
@@ -116,27 +147,26 @@ class FeedbackSource(BaseModel):
     """A cited source as the widget shows it; other passage fields are accepted and dropped."""
 
     n: int
-    doc_id: str = Field(max_length=500)
-    chunk_id: str = Field(default="", max_length=500)
-    title: str = Field(default="", max_length=1000)
+    doc_id: IdText
+    chunk_id: IdText = ""
+    title: TitleText = ""
 
 
 class FeedbackTurn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20000)
+    content: Text
 
 
 class FeedbackRequest(BaseModel):
-    # The question's upper bound is settings.max_question_chars, checked in the route.
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"]
-    )
-    answer: str = Field(default="", max_length=20000)
+    # Upper bounds come from the settings (max_question_chars, feedback_max_*, max_history_*), checked in the
+    # route; a body over max_body_bytes never gets this far.
+    question: Question = Field(examples=["Nghị quyết 57-NQ/TW được ban hành ngày nào?"])
+    answer: Text = ""
     rating: Literal["up", "down"]
-    comment: str = Field(default="", max_length=2000)
-    sources: list[FeedbackSource] = Field(default_factory=list, max_length=50)
-    mode: str | None = Field(default=None, max_length=50)
-    history: list[FeedbackTurn] = Field(default_factory=list, max_length=20)
+    comment: Text = ""
+    sources: list[FeedbackSource] = Field(default_factory=list)
+    mode: ShortText | None = None
+    history: list[FeedbackTurn] = Field(default_factory=list)
 
 
 class FeedbackCreated(BaseModel):
@@ -171,15 +201,13 @@ class ErrorBody(BaseModel):
 
 
 class MaterialRequest(BaseModel):
-    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TOPIC_CHARS)] = Field(
-        examples=["Phong trào Bình dân học vụ số"]
-    )
+    topic: Topic = Field(examples=["Phong trào Bình dân học vụ số"])
     audience: Audience = Field(
         default="can-bo-xa", description="cán bộ cấp xã, đảng viên or người dân: sets the wording"
     )
-    points: int = Field(default=6, ge=POINTS_RANGE[0], le=POINTS_RANGE[1], description="key points wanted")
+    points: int = Field(default=6, ge=POINTS_RANGE[0], le=POINTS_RANGE[1], strict=True, description="key points wanted")
     questions: int = Field(
-        default=10, ge=QUESTIONS_RANGE[0], le=QUESTIONS_RANGE[1], description="quiz questions wanted"
+        default=10, ge=QUESTIONS_RANGE[0], le=QUESTIONS_RANGE[1], strict=True, description="quiz questions wanted"
     )
 
 

@@ -117,24 +117,65 @@ def test_pages_api_base_replaced_under_csp(web_dir: Path, client: TestClient, pa
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert response.headers["content-security-policy"] == CSP
     assert "{{API_BASE}}" not in response.text and title in response.text
-    assert 'src="http://testserver/widget.js" data-api="http://testserver"' in response.text
+    # No public URL configured: relative to the page (the widget then calls the server it came from).
+    assert 'src="/widget.js" data-api=""' in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/embed-demo"])
+def test_pages_host_header_not_reflected(web_dir: Path, client: TestClient, path: str) -> None:
+    page = client.get(path, headers={"Host": "evil.example:8443"}).text
+    assert "evil.example" not in page and 'data-api=""' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/embed-demo"])
+def test_pages_public_base_url_setting_used(web_dir: Path, tmp_path: Path, path: str) -> None:
+    settings = make_settings(tmp_path / "index", public_base_url="https://tro-ly.tinh.gov.vn/hoi-dap/")
+    with TestClient(create_app(settings)) as client:
+        page = client.get(path, headers={"Host": "evil.example"}).text
+    assert 'data-api="https://tro-ly.tinh.gov.vn/hoi-dap"' in page and "evil.example" not in page
 
 
 def test_pages_api_base_behind_prefix_has_no_trailing_slash(web_dir: Path, tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path / "index"))
     with TestClient(app, base_url="https://tro-ly.example.gov.vn", root_path="/hoi-dap") as client:
-        assert 'data-api="https://tro-ly.example.gov.vn/hoi-dap"' in client.get("/").text
+        assert 'data-api="/hoi-dap"' in client.get("/").text
 
 
 def test_pages_hostile_host_header_not_injected(web_dir: Path, client: TestClient) -> None:
     page = client.get("/", headers={"Host": 'x"><img src=y onerror=alert(1)>'}).text
-    assert "<img" not in page and 'data-api="http://testserver"' in page
+    assert "<img" not in page and "onerror" not in page and 'data-api=""' in page
 
 
 def test_pages_api_base_html_escaped(web_dir: Path, tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path / "index")), root_path='/a"><b>&') as client:
         page = client.get("/").text
-    assert "<b>" not in page and 'data-api="http://testserver/a&quot;&gt;&lt;b&gt;&amp;"' in page
+    assert "<b>" not in page and 'data-api="/a&quot;&gt;&lt;b&gt;&amp;"' in page
+
+
+@pytest.mark.parametrize(
+    "host", ["tro-ly.tinh.gov.vn", "Tro-Ly.tinh.gov.vn:8443", "www.tinh.gov.vn", "127.0.0.1:80", "[::1]:8000"]
+)
+def test_allowed_hosts_listed_host_served(tmp_path: Path, host: str) -> None:
+    allowed = ["tro-ly.tinh.gov.vn", "*.tinh.gov.vn", "127.0.0.1", "[::1]"]
+    settings = make_settings(tmp_path / "index", allowed_hosts=allowed)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "tinh.gov.vn.evil.example", "testserver", ""])
+def test_allowed_hosts_other_host_400_vi_en(tmp_path: Path, host: str) -> None:
+    settings = make_settings(tmp_path / "index", allowed_hosts=["tro-ly.tinh.gov.vn", "*.tinh.gov.vn"])
+    with TestClient(create_app(settings)) as client:
+        for path in ("/", "/embed-demo", "/api/documents"):
+            response = client.get(path, headers={"Host": host})
+            assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+            body = response.json()
+            assert body["error"] == "invalid_host" and "máy chủ" in body["message"], body
+            assert "ASSISTANT_ALLOWED_HOSTS" in body["message_en"] and (not host or host not in response.text)
+
+
+def test_allowed_hosts_unset_any_host_served(client: TestClient) -> None:
+    assert client.get("/healthz", headers={"Host": "anything.example"}).status_code == 200
 
 
 def test_pages_missing_file_404_vi_en(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: TestClient) -> None:
