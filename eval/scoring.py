@@ -3,6 +3,7 @@ aggregation of per-question records into the metrics defined in eval/README.md."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,32 @@ def holds(passage: Passage, gold: dict) -> bool:
     if not gold.get("quote"):
         return True
     quote, text = metrics.squash(gold["quote"]), metrics.squash(passage.text)
-    return quote in text or _mostly_in(quote, text)
+    return quote in text or _mostly_in(quote, text) or _in_order(quote, text)
+
+
+_GAP = 6  # words a stored text may put between two words of a quote: a table row's column headers
+
+
+def _in_order(quote: str, text: str) -> bool:
+    """Every word of the quote, in order, with at most _GAP words between two of them.
+
+    Quotes are copied from the source files; the stored text says the same thing in a cleaner form (a table row
+    "A | B | 7/2025" becomes "Nhiệm vụ: A; Cơ quan chủ trì: B; Thời hạn: 7/2025", emphasis markers go).
+    """
+    want, have = re.findall(r"\w+", quote), re.findall(r"\w+", text)
+    if not want:
+        return False
+    for start in (i for i, word in enumerate(have) if word == want[0]):
+        at, ok = start, True
+        for word in want[1:]:
+            window = have[at + 1 : at + 2 + _GAP]
+            if word not in window:
+                ok = False
+                break
+            at = at + 1 + window.index(word)
+        if ok:
+            return True
+    return False
 
 
 def _mostly_in(quote: str, text: str) -> bool:

@@ -231,3 +231,14 @@ def test_documents_run_records_are_consistent(documents_run: runner.RunResult, s
             assert r.scores["numeric_fidelity"] in (None, 1.0), (r.id, r.answer)  # extractive copies verbatim
     follow_ups = [r for r in rows if r.type == "follow-up"]
     assert follow_ups and sum(r.scores["hit@5"] for r in follow_ups) >= len(follow_ups) - 1
+
+
+def test_a_table_quote_is_found_in_its_flattened_row() -> None:
+    # The quote is copied from the source's pipe table; the stored row carries its column headers.
+    gold = [{"doc": "nq03.md", "quote": "Xây dựng Luật Dữ liệu | Bộ Công an | Các bộ, ngành | 7/2025 |"}]
+    row = "3. Nhiệm vụ: Xây dựng Luật Dữ liệu; Cơ quan chủ trì: Bộ Công an; Phối hợp: Các bộ, ngành; Thời hạn: 7/2025"
+    assert gold_rank([passage(1, "nq03", row)], gold) == [1]
+    # … but words scattered over a long text are no quote
+    filler = " một hai ba bốn năm sáu bảy tám "
+    scattered = filler.join(["Xây dựng Luật", "Dữ liệu Bộ", "Công an Các", "bộ, ngành 7/2025"])
+    assert gold_rank([passage(1, "nq03", scattered)], gold) == []
