@@ -24,6 +24,7 @@ from assistant.answer.evidence import (
 )
 from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
+from assistant.understand.features import question_names
 from assistant.understand.query import Query
 from core.docnumbers import number_of, number_spans
 from core.index.reader import IndexReader
@@ -208,6 +209,9 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     phrases = query.phrases
     if phrases:  # "phiên họp thứ hai", "Giám đốc Sở": a sentence about another session or role does not answer
         ranked = [s for s in ranked if holds_phrases(f"{s.passage.title} {s.passage.section} {s.text}", phrases)]
+        if query.qtype == "person":  # "Ai là Giám đốc Sở Y tế?" is answered by a name, not by the title alone
+            asked = {fold(n.lower()) for n in query.names}
+            ranked = [s for s in ranked if any(fold(n.lower()) not in asked for n in question_names(s.text))]
         if not ranked:
             return []
     if query.qtype == "date" and query.number_keys:

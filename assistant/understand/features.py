@@ -12,14 +12,23 @@ UNIT_ALIASES = {
     "phan tram": r"(%|phần trăm)", "tien": r"(tỷ|triệu|nghìn|đồng)", "kinh phi": r"(tỷ|triệu|đồng)",
     "ty dong": r"tỷ", "trieu dong": r"triệu",
 }  # fmt: skip
+# Quantities a question names before "bao nhiêu": a rate is answered by a percentage, a fee by money.
+_NAMED_QUANTITIES = (
+    (r"\b(thue suat|phan tram)\b", "phan tram"),
+    (r"\b(hoc phi|le phi|muc phi|kinh phi|so tien|muc luong|tien luong|muc ho tro|phu cap)\b", "tien"),
+)
 _HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
 
 
 def asked_unit(question: str) -> str | None:
     """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
-    match = _HOW_MANY.search(fold(question.lower()))
-    if not match:
-        return None
+    folded = fold(question.lower())
+    match = _HOW_MANY.search(folded)
+    if not match or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
+        # "Thuế suất … là bao nhiêu?", "Học phí … bao nhiêu?": the quantity is named before the question word.
+        named = next((unit for pattern, unit in _NAMED_QUANTITIES if re.search(pattern, folded)), None)
+        if named or not match:
+            return named
     words = match.group(1).split()
     if " ".join(words) in UNIT_ALIASES or words[0] in UNIT_ALIASES:
         return " ".join(words) if " ".join(words) in UNIT_ALIASES else words[0]

@@ -81,3 +81,10 @@ def test_a_period_named_by_the_question_must_be_in_the_evidence() -> None:
     assert query.periods == [("2021", "2025")]
     assert not mentions_periods("KẾ HOẠCH QUAN TRẮC GIAI ĐOẠN 2026 -2030", query.periods)
     assert mentions_periods("Kinh phí giai đoạn 2021 - 2025 là 12 tỷ đồng", query.periods)
+
+
+def test_quantities_named_before_the_question_word() -> None:
+    # "Thuế suất … là bao nhiêu?" wants a percentage, "Học phí … là bao nhiêu?" an amount of money.
+    assert understand("Thuế suất thuế nhập khẩu ưu đãi của bộ bài là bao nhiêu?").unit == "phan tram"
+    assert understand("Mức học phí của mỗi lớp bồi dưỡng là bao nhiêu?").unit == "tien"
+    assert understand("Thời hạn nộp hồ sơ là bao lâu?").unit is None
