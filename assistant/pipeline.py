@@ -226,7 +226,9 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     issuing body, dates, subject, what it replaces) is answered from the header ingestion read, cited, with no
     model: these facts are exact or absent.
     """
-    missing = absent_documents(query, deps.index.serial_numbers, deps.index.named_keys)
+    missing = absent_documents(
+        query, deps.index.serial_numbers, deps.index.named_keys, deps.index.mentioned_keys
+    )
     if missing:
         yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
         return

@@ -122,7 +122,7 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     field = asked_field(query)
     if field is None:
         return None
-    candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT)
+    candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT, field=field)
     if not candidates:
         return None
     stated = {
@@ -134,7 +134,7 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
             text = f"{_reference(index.meta(candidates[0]))} trong kho tài liệu không ghi tên người ký."
             return Answer(answer=text, sources=passages, refused=True, warnings=["header: no signer"])
         return None
-    if len({tuple(f.text for f in facts) for facts in stated.values()}) > 1:
+    if len({_value(field, index.meta(doc_id)) for doc_id in stated}) > 1:
         # Two documents of that number say different things ("Quyết định 80" of two provinces): the question's
         # other words must choose, or the body answers.
         chosen = _best_by_names(query, list(stated), index)
@@ -150,6 +150,12 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     return Answer(answer=text, sources=sources, refused=False)
 
 
+def _value(field: str, meta: DocumentMeta) -> object:
+    """What two copies of a document must agree on to be answered as one ("22/12/2024" and "ngày 22 tháng 12")."""
+    value = getattr(meta, field)  # the fields are named as DocumentMeta names them
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:
     """The chunks of a document's own text: in a file of several documents, those of its first one."""
     chunks = index.documents[doc_id].chunks
@@ -160,9 +166,14 @@ def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:
 # --- which document -----------------------------------------------------------------------------------------
 
 
-def _named_documents(query: Query, passages: list[Passage], index: IndexReader, by_subject: bool) -> list[str]:
+def _named_documents(
+    query: Query, passages: list[Passage], index: IndexReader, by_subject: bool, field: str = ""
+) -> list[str]:
     """The documents the question names by their own number, else (for some fields) by kind and subject."""
     owners = list(dict.fromkeys(d for key in query.number_keys for d in index.owners.get(key, [])))
+    if field == "number":
+        # "Văn bản nào … thực hiện Nghị quyết 57?" asks for another document than the one it names.
+        return [] if query.number_keys else [d for d in [_named_by_subject(query, passages, index)] if d]
     if owners or query.number_keys or not by_subject:
         return owners  # a number we do not hold as a document's own: the body (or the absent-document rule) answers
     found = _named_by_subject(query, passages, index)

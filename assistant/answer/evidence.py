@@ -16,7 +16,9 @@ _DATE = re.compile(
     r"(\b(ngày|sáng|chiều|tối|trưa)\s+)?\b\d{1,2}\s*[-/.]\s*\d{1,2}(\s*[-/.]\s*\d{2,4})?\b(?!\s*%)"
     r"|\bngày\s+\d{1,2}(\s+tháng\s+\d{1,2}(\s+năm\s+\d{4})?)?\b"
     r"|\btháng\s+\d{1,2}(\s*[-/]\s*\d{4}|\s+năm\s+\d{4})?\b|\bnăm\s+\d{4}\b|\bquý\s+[IV]+(-\d{4})?\b"
-    r"|\bmồng\s+\d{1,2}\b",
+    r"|\bmồng\s+\d{1,2}\b"
+    r"|(?<![\d/.-])\d{1,2}\s*/\s*(19|20)\d{2}\b"  # a month: "6/2025" in a task table
+    r"|(?<=:\s)(19|20)\d{2}\b",  # a year as a table value: "Thời gian hoàn thành: 2027"
     re.IGNORECASE,
 )
 _NUMBER = re.compile(

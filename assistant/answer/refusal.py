@@ -26,7 +26,10 @@ def refusal(
 
 
 def absent_documents(
-    query: Query, serial_numbers: frozenset[int], named_keys: frozenset[str] | None = None
+    query: Query,
+    serial_numbers: frozenset[int],
+    named_keys: frozenset[str] | None = None,
+    mentioned: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Documents the question names by number that the collection neither holds nor names, as the user wrote them.
 
@@ -38,6 +41,8 @@ def absent_documents(
     absent = []
     for key in query.number_keys:
         serial = number_of(key)
+        if key in mentioned:
+            continue  # "Đề án 06": written in the texts as people say it, not as a formal number
         if serial is not None and serial not in serial_numbers:
             absent.append(describe_key(key, written.get(key)))
         elif named_keys is not None and key in written and key not in named_keys:

@@ -1,28 +1,81 @@
-"""An index opened for answering: metadata and chunks in memory, vectors in the store, BM25 beside them."""
+"""An index opened for answering: metadata and chunks in memory, vectors in the store, BM25 beside them.
+
+A server follows the index as it is re-ingested by opening each newly committed generation beside the one it
+serves (assistant.deps.LiveDeps). Which commit a reader holds is the manifest file's identity (inode, mtime,
+size), not its generation number: `ingest --rebuild` starts again at 1, and with the same documents it even
+writes the same manifest, yet the old vectors are gone.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from core.docnumbers import document_keys, number_key, number_of
+import numpy as np
+
+from core.docnumbers import document_keys, number_key, number_of, query_numbers
 from core.errors import IndexMissingError
 from core.index.layout import DocRecord, Layout, read_manifest, read_record
 from core.index.lexical import LexicalIndex
-from core.index.store import ChromaStore, VectorStore
+from core.index.store import ChromaStore, VectorStore, read_server
 from core.index.types import Chunk, DocumentMeta
 from core.vntext import fold, syllables
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Commit:
+    """The identity of one written manifest: every commit replaces the file (a new inode and mtime)."""
+
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @property
+    def time(self) -> str:
+        """When it was committed, UTC ISO 8601 with seconds."""
+        return datetime.fromtimestamp(self.mtime_ns / 1e9, UTC).isoformat(timespec="seconds")
+
+
+def current_commit(index_dir: Path) -> Commit | None:
+    """The manifest committed now (one stat, cheap enough for every request), or None while there is none."""
+    try:
+        stat = os.stat(Layout(index_dir).manifest)
+    except FileNotFoundError:
+        return None
+    return Commit(stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def open_store(chroma_dir: Path, fresh: bool = False) -> VectorStore:
+    """The index's vector store; `fresh` gives an embedded store a Chroma client of its own.
+
+    Chroma keeps one client per path in a process, and its in-memory HNSW index never sees what another process
+    wrote after it was loaded (measured with chromadb 1.5: a second client on the same path shares it, and a
+    collection deleted by `ingest --rebuild` stays "does not exist" for it). Clearing Chroma's client cache makes
+    the next client load the vectors as committed now; clients already made keep their own system, so requests
+    still running on the previous generation finish on it, and it is freed when the last of them lets go.
+    A Chroma server needs none of this: it serves what was written.
+    """
+    if fresh and read_server(chroma_dir) is None:
+        from chromadb.api.shared_system_client import SharedSystemClient  # heavy import, only when reopening
+
+        SharedSystemClient.clear_system_cache()
+    return ChromaStore(chroma_dir)
+
+
 class IndexReader:
     """One committed generation of an index directory, read once."""
 
-    def __init__(self, index_dir: Path, store: VectorStore | None = None) -> None:
+    def __init__(self, index_dir: Path, store: VectorStore | None = None, fresh: bool = False) -> None:
+        # Taken before the manifest is read: a commit landing while this opens shows as a change afterwards.
+        self.commit = current_commit(index_dir)
         manifest = read_manifest(index_dir)
         if manifest is None or not manifest.lexical:
             raise IndexMissingError(index_dir)
@@ -34,20 +87,26 @@ class IndexReader:
         }
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for r in self.documents.values() for c in r.chunks}
         self.lexical = LexicalIndex.load(layout.lexical(manifest.lexical))
-        self.store: VectorStore = store if store is not None else ChromaStore(layout.chroma)
+        self.store: VectorStore = store if store is not None else open_store(layout.chroma, fresh)
         logger.info("opened index %s: %d documents, %d chunks", index_dir, len(self.documents), len(self.chunks))
 
     def meta(self, doc_id: str) -> DocumentMeta:
         return self.documents[doc_id].meta
 
     def is_stale(self) -> bool:
-        """True when another process has committed a newer index since this one was opened.
+        """True when another commit (an ingest or a rebuild, by any process) replaced the one this reader opened."""
+        return current_commit(self.index_dir) != self.commit
 
-        Chroma's PersistentClient caches segments per process and cannot safely follow another process's
-        writes, so a server answers from what it opened and says "restart me" instead of reloading.
+    def warm(self) -> None:
+        """Do now what the first question would otherwise wait for: the derived tables, the vectors' loading.
+
+        A store that cannot answer raises here (e.g. its collection was dropped by a rebuild begun meanwhile), so a
+        generation that could only answer lexically is never swapped in.
         """
-        current = read_manifest(self.index_dir)
-        return current is not None and current.generation != self.manifest.generation
+        _ = self.idf, self.serial_numbers, self.named_keys, self.owners  # cached properties: computed once, here
+        if self.chunks and self.manifest.dim:
+            probe = np.full(self.manifest.dim, 1.0 / math.sqrt(self.manifest.dim), dtype=np.float32)
+            self.store.query(probe, 1)
 
     @cached_property
     def idf(self) -> dict[str, float]:
@@ -71,6 +130,12 @@ class IndexReader:
         named = {n for r in self.documents.values() for n in r.meta.numbers}
         named |= {n for c in self.chunks.values() for n in c.numbers}
         return frozenset({number_key(n) for n in named} | set(self.owners))
+
+    @cached_property
+    def mentioned_keys(self) -> frozenset[str]:
+        """Keys of documents the texts mention as people write them ("Đề án 06", "Kế hoạch 25"), not only as
+        formal numbers: a question about "Đề án 06" is about something the collection speaks of."""
+        return frozenset(key for chunk in self.chunks.values() for key in query_numbers(chunk.text))
 
     @cached_property
     def owners(self) -> dict[str, list[str]]:

@@ -73,3 +73,10 @@ def test_a_number_written_in_full_must_meet_its_own_key() -> None:
     assert absent_documents(understand("Ai ký Hướng dẫn 45-HD/BTCTW?"), held, named) == []
     # Typed loosely, only the serial is compared: "hướng dẫn 88" might be the text's "88-NQ/…" typed wrong.
     assert absent_documents(understand("hướng dẫn 88 nói gì?"), held, named) == []
+
+
+def test_a_document_the_texts_mention_as_people_say_it_is_not_absent() -> None:
+    # "Đề án 06" is written as words in the texts, never as a formal number: it is spoken of, not absent.
+    query = understand("Ban Chỉ đạo về chuyển đổi số và Đề án 06 có bao nhiêu Tổ Công tác?")
+    assert absent_documents(query, frozenset({57}), frozenset({"nq:57"})) == ["Đề án số 6"]
+    assert absent_documents(query, frozenset({57}), frozenset({"nq:57"}), frozenset({"da:6"})) == []

@@ -164,6 +164,7 @@ class FakeIndex:
     chunks: dict = field(default_factory=dict)
     serial_numbers: frozenset[int] = frozenset({57})  # the collection names NQ 57: the question is not refused for it
     named_keys: frozenset[str] = frozenset({"nq:57"})
+    mentioned_keys: frozenset[str] = frozenset({"nq:57"})
     owners: dict[str, list[str]] = field(default_factory=dict)  # no document's own number: nothing for the card
 
 
