@@ -17,7 +17,7 @@ from assistant.answer.citations import cited_first
 from assistant.types import Answer, Passage
 from assistant.understand.features import question_names
 from assistant.understand.query import Query
-from core.docnumbers import find_numbers, number_key
+from core.docnumbers import describe_key, find_numbers, number_key
 from core.index.reader import IndexReader
 from core.index.types import Chunk, DocumentMeta
 from core.sentences import split_sentences
@@ -123,6 +123,11 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     if field is None:
         return None
     candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT, field=field)
+    if not candidates and field == "signer" and query.number_keys and not _held_as_part(query, index):
+        # Who signed a document stands in its own signature block; a text that only cites it cannot say.
+        names = ", ".join(describe_key(key, written) for key, written in _written_keys(query))
+        text = f"Kho tài liệu không có văn bản {names} (chỉ có văn bản khác nhắc đến), nên không rõ người ký."
+        return Answer(answer=text, sources=passages, refused=True, warnings=["header: document not held"])
     if not candidates:
         return None
     stated = {
@@ -154,6 +159,19 @@ def _value(field: str, meta: DocumentMeta) -> object:
     """What two copies of a document must agree on to be answered as one ("22/12/2024" and "ngày 22 tháng 12")."""
     value = getattr(meta, field)  # the fields are named as DocumentMeta names them
     return tuple(value) if isinstance(value, list) else value
+
+
+def _written_keys(query: Query) -> list[tuple[str, str | None]]:
+    """The question's document keys with the number as the user wrote it, when written in full."""
+    written = {number_key(n): n for n in find_numbers(query.asked)}
+    return [(key, written.get(key)) for key in query.number_keys]
+
+
+def _held_as_part(query: Query, index: IndexReader) -> bool:
+    """Is a document the question names one of the parts of a file holding several ("Kết luận số 69-KL/TW")?"""
+    wanted = set(query.number_keys)
+    parts = {part for record in index.documents.values() for part in record.meta.parts}
+    return any(number_key(n) in wanted for part in parts for n in find_numbers(part))
 
 
 def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:

@@ -30,6 +30,7 @@ _NUMBER = re.compile(
 _PERSON = re.compile(
     r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
 )
+_LIST_LABEL = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]|[a-zđ]\)|[IVXLC]{1,5}[.)])\s+")
 TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
 
 
@@ -54,7 +55,7 @@ def counts_unit(text: str, query: Query) -> bool:
     unit = query.unit
     if unit is None:
         return False
-    folded = fold(text.lower())
+    folded = fold(_LIST_LABEL.sub("", text).lower())  # "1. Thành lập …": a list label counts nothing
     alias = UNIT_ALIASES.get(unit)
     if alias:
         return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None
@@ -126,3 +127,11 @@ def _body_text(text: str) -> str:
 def mentions_periods(text: str, periods: list[tuple[str, str]]) -> bool:
     """Does the text speak of each year range of the question ("2021–2025", "2021-2025", "2021 - 2025")?"""
     return all(re.search(rf"\b{first}\s*[-–—/]\s*{last}\b", text) for first, last in periods)
+
+
+def mentions_months(text: str, months: list[tuple[str, str]]) -> bool:
+    """Does the text speak of each month of the question ("9/2025", "tháng 9 năm 2025", "T9/2025")?"""
+    return all(
+        re.search(rf"(?<!\d)0?{m}\s*[/-]\s*{y}\b|tháng\s*0?{m}\s*(?:năm\s*)?[/-]?\s*{y}\b", text, re.IGNORECASE)
+        for m, y in months
+    )

@@ -19,6 +19,7 @@ from assistant.answer.evidence import (
     issued_on,
     known_places,
     mentions_bodies,
+    mentions_months,
     mentions_periods,
     names_document,
 )
@@ -312,8 +313,10 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
     parts = []
     for s in chosen:
         meta = index.meta(s.passage.doc_id)
-        place = meta.places[0] if meta.places else ""
-        parts.append(f"{s.text} {s.passage.title} {s.passage.section} {place} {meta.issuer or ''}")
+        # A news report is about its first place; an official text's first place is only where it was signed.
+        place = meta.places[0] if meta.places and not meta.number else ""
+        dated = f"{int(meta.date[5:7])}/{meta.date[:4]}" if meta.date and len(meta.date) >= 7 else ""
+        parts.append(f"{s.text} {s.passage.title} {s.passage.section} {place} {meta.issuer or ''} {dated}")
     context = fold(" ".join(parts).lower())
     names = {fold(name.lower()) for name in query.names} | known_places(query, index)
     # "Bộ Nội vụ …" answered from a decree that never names the ministry would speak for it.
@@ -323,6 +326,7 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
         all(name in context for name in names)
         and mentions_bodies(raw, query.bodies)
         and mentions_periods(raw, query.periods)
+        and mentions_months(raw, query.months)  # "đến hết tháng 9/2025" is not answered by a May report
     )
 
 

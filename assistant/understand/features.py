@@ -94,9 +94,12 @@ def required_phrases(asked: str, qtype: str) -> list[str]:
 
 # "Bộ Nội vụ", "Cục Thuế", "Sở Y tế": a body the question names by its head and proper name. ("UBND tỉnh Gia Lai"
 # is named by its place, which the place check already requires.)
-_BODY = re.compile(r"\b(Bộ|Sở|Cục|Tổng cục|Vụ|Văn phòng|Trung tâm|Ban)\s+([A-ZĐ][\w&]*)")
+_BODY = re.compile(r"\b(Bộ|Sở|Cục|Tổng cục|Vụ|Văn phòng|Trung tâm|Ban|Hội đồng|Ủy ban|Uỷ ban)\s+([A-ZĐ][\w&]*)")
 # Heads whose next capitalised word is part of a title, not of a name ("Ban Chỉ đạo", "Ban Chấp hành").
-_NOT_BODY = ("ban chi", "ban chap", "ban bi", "ban thuong", "van phong chinh", "bo chinh")
+_NOT_BODY = (
+    "ban chi", "ban chap", "ban bi", "ban thuong", "van phong chinh", "bo chinh", "uy ban thuong", "uy ban nhan",
+    "hoi dong nhan",
+)  # fmt: skip
 
 
 def question_bodies(text: str) -> list[str]:
@@ -119,3 +122,11 @@ _PERIOD = re.compile(r"\b((?:19|20)\d{2})\s*[-–—/]\s*((?:19|20)\d{2})\b")
 def question_periods(text: str) -> list[tuple[str, str]]:
     """Periods the question names ("giai đoạn 2021–2025" → ("2021", "2025")): the evidence must speak of them."""
     return list(dict.fromkeys((m.group(1), m.group(2)) for m in _PERIOD.finditer(text)))
+
+
+_MONTH = re.compile(r"\b(?:tháng|T)\s*0?(\d{1,2})\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b", re.IGNORECASE)
+
+
+def question_months(text: str) -> list[tuple[str, str]]:
+    """Months the question names ("đến hết tháng 9/2025" → ("9", "2025")): the evidence must be of that month."""
+    return list(dict.fromkeys((m.group(1), m.group(2)) for m in _MONTH.finditer(text) if 1 <= int(m.group(1)) <= 12))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from assistant.understand.features import (
     asked_unit,
     question_bodies,
+    question_months,
     question_names,
     question_periods,
     required_phrases,
@@ -103,6 +104,7 @@ class Query:
     names: list[str] = field(init=False)  # proper names (places, people) the question gives
     bodies: list[str] = field(init=False)  # bodies it names ("bo noi" for "Bộ Nội vụ"), folded
     periods: list[tuple[str, str]] = field(init=False)  # year ranges it names ("2021", "2025")
+    months: list[tuple[str, str]] = field(init=False)  # months it names ("9", "2025")
     unit: str | None = field(init=False)  # the thing counted in "bao nhiêu <unit>", folded
     phrases: list[str] = field(init=False)  # folded phrases an answer sentence must hold (ordinal, role)
 
@@ -111,6 +113,7 @@ class Query:
         self.names = question_names(self.text)
         self.bodies = question_bodies(self.asked)
         self.periods = question_periods(self.asked)
+        self.months = question_months(self.asked)
         self.unit = asked_unit(self.text)
         self.phrases = required_phrases(self.asked, self.qtype)
 

@@ -201,3 +201,16 @@ def test_a_header_line_is_no_answer(card_deps) -> None:
     answer = _ask(card_deps, "Nghị định 77/2025/NĐ-CP quy định điều gì về sao lưu dữ liệu?")
     assert "Số: 77/2025/NĐ-CP [" not in answer.answer
     assert not answer.refused and "hai địa điểm" in answer.answer, answer.answer
+
+
+def test_the_signer_of_a_document_only_cited_is_not_guessed(card_deps) -> None:
+    # The decree cites Luật Dữ liệu 60/2024/QH15 but the collection does not hold it: nobody's name may answer.
+    answer = _ask(card_deps, "Ai ký Luật số 60/2024/QH15?")
+    assert answer.refused and "không rõ người ký" in answer.answer, answer.answer
+    assert "Nguyễn Văn An" not in answer.answer
+
+
+def test_a_month_the_question_names_must_be_the_evidence_month(card_deps) -> None:
+    # The letter asks for reports of quarter IV 2025 by 20/12/2025; nothing in it speaks of March 2026.
+    answer = _ask(card_deps, "Đến tháng 3/2026 các địa phương phải gửi báo cáo chuyển đổi số trước ngày nào?")
+    assert answer.refused, answer.answer
