@@ -147,7 +147,12 @@ class Retriever:
             tokens = folded_syllable_set(chunk.text)
             if any(_overlaps(chunk, self.index.chunks[k_id]) for k_id, _ in kept):
                 continue
-            if any(_jaccard(tokens, other) >= 0.85 for other in shingles):
+            twin = next((i for i, other in enumerate(shingles) if _jaccard(tokens, other) >= 0.85), None)
+            if twin is not None:
+                # The same text twice: a resolution reprinted inside a compilation. Cite the document itself.
+                if self.index.chunks[kept[twin][0]].part and not chunk.part:
+                    kept[twin] = (cid, kept[twin][1])
+                    shingles[twin] = tokens
                 continue
             kept.append((cid, score))
             shingles.append(tokens)
