@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from assistant import pipeline
+from assistant.api.logs import JsonFormatter
 from assistant.deps import load_deps
 from assistant.material import formats
 from assistant.material.builder import build_pack
@@ -169,16 +170,39 @@ def serve(
 
     settings = _settings(index)
     host, port = host or settings.host, port or settings.port
+    logs: dict[str, Any] = {}
+    if settings.log_format == "json":
+        logging.captureWarnings(True)  # a library's warnings become records, hence JSON lines, too
+        # uvicorn's own access line is off: the app's request log (assistant.api.access) is the JSON one, with the
+        # request id, and uvicorn's would carry the query string, i.e. a search's question.
+        logs = {"log_config": _json_log_config(logging.getLogger().level), "access_log": False}
     if workers == 1:
         from assistant.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **logs)
         return
     with exit_on_error():
         _check_workers(settings, workers)
     # Each worker process builds its app, and its Settings, from the environment: the --index given here goes too.
     os.environ["ASSISTANT_INDEX_DIR"] = str(settings.index_dir.resolve())
-    uvicorn.run("assistant.api.app:create_app", factory=True, workers=workers, host=host, port=port)
+    uvicorn.run("assistant.api.app:create_app", factory=True, workers=workers, host=host, port=port, **logs)
+
+
+def _json_log_config(level: int) -> dict[str, Any]:
+    """uvicorn's log_config for every logger of the server (root, uvicorn's, each worker's) as JSON lines on stderr.
+
+    The root keeps the level `--verbose` chose (its handler too: bm25s sets DEBUG on its own logger); uvicorn's
+    start and stop lines stay at INFO, as with its default configuration. Applied in every worker process.
+    """
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"root": {**handler, "level": level}, "uvicorn": handler},
+        "root": {"handlers": ["root"], "level": level},
+        "loggers": {"uvicorn": {"handlers": ["uvicorn"], "level": "INFO", "propagate": False}},
+    }
 
 
 def _check_workers(settings: Settings, workers: int) -> None:
