@@ -41,8 +41,9 @@ lint: setup
 eval: setup  ## the documents/ set: product beside its baselines, report in runs/documents-hybrid/
 	$(BIN)/assistant eval run
 
-eval-gate: setup  ## CI gate: the documents/ set, extractive, fails under eval/floors.json
+eval-gate: setup  ## CI gate: the documents/ and nq57_policy sets, extractive, fail under eval/floors.json
 	$(BIN)/assistant eval run --set documents --baselines none --check-floors --out runs/ci
+	$(BIN)/assistant eval run --set nq57_policy --baselines none --check-floors --out runs/ci-nq57_policy
 
 clean:
 	rm -rf index runs .eval-cache

@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # Origins (scheme://host[:port]) whose pages may call the API, e.g. the portal embedding the widget.
     # localhost / 127.0.0.1 / [::1] on any port are always allowed. Env: a JSON list.
     cors_origins: list[str] = Field(default_factory=list)
-    # Reading feedback (GET /api/feedback) needs `Authorization: Bearer <token>`; unset = loopback clients only.
+    # Deprecated: one admin key; use admin_keys (below), which it joins. With no key at all, GET /api/feedback
+    # answers loopback clients only and the admin API is off.
     admin_token: SecretStr | None = None
     # Feedback database; default beside the index directory (never inside: `ingest --rebuild` wipes that).
     feedback_db: Path | None = None
@@ -158,6 +159,45 @@ class Settings(BaseSettings):
     def feedback_path(self) -> Path:
         """Where feedback is stored: `feedback_db`, or `feedback.sqlite3` beside the index directory."""
         return self.feedback_db or self.index_dir.resolve().parent / "feedback.sqlite3"
+
+    # ---- Administration and index reloads (the admin API and /quan-tri; appended after the HTTP limits)
+    # Keys of the admin API (`Authorization: Bearer <key>`), each 16+ characters; none: the admin API is off.
+    # Env: a JSON list. ASSISTANT_ADMIN_TOKEN (above, deprecated) still counts as one more key.
+    admin_keys: list[SecretStr] = Field(default_factory=list)
+    # POST /api/admin/documents: files per request, and the request's whole size (each file obeys max_file_mb).
+    admin_max_upload_files: int = Field(default=20, ge=1, le=1000)
+    admin_max_upload_mb: float = Field(default=100.0, gt=0)
+    # An ingest job (a child process) running longer than this is stopped and reported failed.
+    admin_job_timeout: float = Field(default=3600.0, gt=0)
+    # Where ingest jobs are recorded (one JSON file each); default `admin-jobs/` beside the index directory.
+    jobs_dir: Path | None = None
+    # Seconds between checks for a newly committed index (a stat of manifest.json), which the server then opens
+    # beside the one it serves and swaps in. 0 turns the check off: an `assistant ingest` run from a shell is then
+    # seen after a restart only (an admin job still has the server open what it committed).
+    reload_interval: float = Field(default=2.0, ge=0)
+
+    @field_validator("admin_keys")
+    @classmethod
+    def _keys_long_enough(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        kept = [SecretStr(key.get_secret_value().strip()) for key in keys if key.get_secret_value().strip()]
+        for position, key in enumerate(kept, start=1):
+            if len(key.get_secret_value()) < 16:
+                raise ValueError(
+                    f"ASSISTANT_ADMIN_KEYS: key {position} is shorter than 16 characters: generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
+        return kept
+
+    def admin_secrets(self) -> list[str]:
+        """Every accepted admin key: ASSISTANT_ADMIN_KEYS, then the deprecated ASSISTANT_ADMIN_TOKEN."""
+        keys = [key.get_secret_value() for key in self.admin_keys]
+        if self.admin_token is not None:
+            keys.append(self.admin_token.get_secret_value())
+        return keys
+
+    def jobs_path(self) -> Path:
+        """Where ingest jobs are recorded: `jobs_dir`, or `admin-jobs/` beside the index directory."""
+        return self.jobs_dir or self.index_dir.resolve().parent / "admin-jobs"
 
 
 def _port_is_valid(url: str) -> bool:

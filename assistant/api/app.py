@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,14 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api import errors, pages
-from assistant.api.deps import open_deps
+from assistant.api import admin, errors, pages
+from assistant.api.deps import follow_index, open_deps
 from assistant.api.limits import InFlightLimiter, RateLimiter, rates_from
 from assistant.api.logs import configure_access_log
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import HostCheck, Limits, Serving
 from assistant.api.routes import router
+from assistant.deps import LiveDeps
 from assistant.feedback import FeedbackStore
+from assistant.jobs import Job, JobRunner, JobStore, settings_env
 from core.config import Settings
 from core.errors import AssistantError
 
@@ -34,10 +37,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.deps_lock = anyio.Lock()
         configure_access_log(settings)
         await open_deps(app.state)
-        yield
+        async with anyio.create_task_group() as tasks:
+            if settings.reload_interval > 0:
+                tasks.start_soon(follow_index, app.state.live, settings.reload_interval)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+                await anyio.to_thread.run_sync(app.state.jobs.close)
 
     app = FastAPI(
         title="Trợ lý Nghị quyết",
@@ -45,8 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    # Readable before the lifespan runs too (e.g. a request handled without it in a test).
-    app.state.settings, app.state.deps, app.state.deps_error = settings, None, None
+    # Readable before the lifespan runs too (e.g. a request handled without it in a test). No I/O here either.
+    app.state.settings = settings
+    app.state.live = live = LiveDeps(settings)
+    app.state.job_store, app.state.jobs = ingest_jobs(settings, live)
     # No I/O here: the file is created on the first feedback, so a read-only deployment starts.
     app.state.feedback = FeedbackStore(settings.feedback_path())
     app.state.metrics = metrics = Metrics()
@@ -69,9 +80,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HostCheck, allowed=settings.allowed_hosts, metrics=metrics)
     app.add_middleware(Serving, settings=settings, metrics=metrics)
     app.include_router(router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     app.openapi = _events_described(app.openapi)  # type: ignore[method-assign]
     return app
+
+
+def ingest_jobs(settings: Settings, live: LiveDeps) -> tuple[JobStore, JobRunner]:
+    """The admin API's job queue: each job a child process ingesting with these settings; once it committed,
+    the server opens the new index before the job is reported done."""
+    store = JobStore(settings.jobs_path())
+
+    def command(job: Job) -> list[str]:
+        return [sys.executable, "-m", "assistant.api.ingest_worker", *(["--rebuild"] if job.kind == "rebuild" else [])]
+
+    def serve_new_index(job: Job) -> None:
+        live.refresh()
+        job.generation = live.current.index.manifest.generation if live.current is not None else None
+
+    runner = JobRunner(store, command, settings_env(settings), settings.admin_job_timeout, after=serve_new_index)
+    return store, runner
 
 
 def _events_described(openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:

@@ -45,13 +45,16 @@ VI_REASONS = {
 }
 
 
+BODY_SETTING = "ASSISTANT_MAX_BODY_BYTES"
+
+
 class BodyTooLargeError(AssistantError):
     status = 413
     code = "body_too_large"
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, setting: str = BODY_SETTING) -> None:
         super().__init__(
-            f"The request body is larger than {limit} bytes (ASSISTANT_MAX_BODY_BYTES): send less.",
+            f"The request body is larger than {limit} bytes ({setting}): send less.",
             f"Nội dung yêu cầu vượt giới hạn {limit:,} byte — hãy gửi ít nội dung hơn.".replace(",", "."),
         )
 
@@ -59,9 +62,10 @@ class BodyTooLargeError(AssistantError):
 class BodyTooLarge(StarletteHTTPException):
     """Raised while the body streams in; FastAPI lets HTTP exceptions through its body parsing untouched."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, setting: str = BODY_SETTING) -> None:
         super().__init__(status_code=413)
         self.limit = limit
+        self.setting = setting
 
 
 class BadBodyError(AssistantError):
@@ -151,7 +155,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
         metrics = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.inc("assistant_rejected_total", reason="body_too_large")
-        return error_response(BodyTooLargeError(exc.limit))
+        return error_response(BodyTooLargeError(exc.limit, exc.setting))
     error: AssistantError
     if exc.status_code == 404:
         error = NotFoundError(

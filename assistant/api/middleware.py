@@ -15,6 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.errors import (
+    BODY_SETTING,
     BodyTooLarge,
     BodyTooLargeError,
     BusyError,
@@ -39,6 +40,7 @@ RATE_GROUPS = {
     ("POST", "/api/material"): "material",
 }
 ANSWERING = {("POST", "/api/chat"), ("POST", "/api/chat/stream"), ("POST", "/api/material"), ("GET", "/api/search")}
+UPLOAD = ("POST", "/api/admin/documents")  # documents: its own body limit, ASSISTANT_ADMIN_MAX_UPLOAD_MB
 REQUEST_ID_FORMAT = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -162,11 +164,12 @@ class Limits:
             await self.app(scope, receive, send)
             return
         key = (scope["method"], route_path(scope))
-        refusal = self._rate_limited(scope, key) or self._too_large(scope)
+        limit = self._body_limit(key)
+        refusal = self._rate_limited(scope, key) or self._too_large(scope, limit)
         if refusal is not None:
             await error_response(refusal)(scope, receive, send)
             return
-        receive = self._limited_body(receive)
+        receive = self._limited_body(receive, limit)
         if key not in ANSWERING:
             await self._call(scope, receive, send)
             return
@@ -189,11 +192,17 @@ class Limits:
 
         try:
             await self.app(scope, receive, watch)
-        except BodyTooLarge:  # read outside FastAPI's body parsing (which renders it itself)
+        except BodyTooLarge as exc:  # read outside FastAPI's body parsing (which renders it itself)
             if started:
                 raise
             self.metrics.inc("assistant_rejected_total", reason="body_too_large")
-            await error_response(BodyTooLargeError(self.settings.max_body_bytes))(scope, receive, send)
+            await error_response(BodyTooLargeError(exc.limit, exc.setting))(scope, receive, send)
+
+    def _body_limit(self, key: tuple[str, str]) -> tuple[int, str]:
+        """The most bytes a request's body may have, and the setting that says so."""
+        if key == UPLOAD:
+            return int(self.settings.admin_max_upload_mb * 1024 * 1024), "ASSISTANT_ADMIN_MAX_UPLOAD_MB"
+        return self.settings.max_body_bytes, BODY_SETTING
 
     def _rate_limited(self, scope: Scope, key: tuple[str, str]) -> AssistantError | None:
         group = RATE_GROUPS.get(key)
@@ -205,20 +214,20 @@ class Limits:
         self.metrics.inc("assistant_rejected_total", reason="rate_limited")
         return RateLimitedError(wait)
 
-    def _too_large(self, scope: Scope) -> AssistantError | None:
+    def _too_large(self, scope: Scope, limit: tuple[int, str]) -> AssistantError | None:
         length = dict(scope["headers"]).get(b"content-length")
         try:
-            too_large = length is not None and int(length) > self.settings.max_body_bytes
+            too_large = length is not None and int(length) > limit[0]
         except ValueError:
             too_large = False
         if not too_large:
             return None
         self.metrics.inc("assistant_rejected_total", reason="body_too_large")
-        return BodyTooLargeError(self.settings.max_body_bytes)
+        return BodyTooLargeError(*limit)
 
-    def _limited_body(self, receive: Receive) -> Receive:
-        """`receive` that raises BodyTooLarge once more than max_body_bytes have come (chunked bodies too)."""
-        limit, seen = self.settings.max_body_bytes, 0
+    def _limited_body(self, receive: Receive, body_limit: tuple[int, str]) -> Receive:
+        """`receive` that raises BodyTooLarge once more than the limit's bytes have come (chunked bodies too)."""
+        (limit, setting), seen = body_limit, 0
 
         async def limited() -> Message:
             nonlocal seen
@@ -226,7 +235,7 @@ class Limits:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(limit, setting)
             return message
 
         return limited

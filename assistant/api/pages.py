@@ -1,8 +1,9 @@
-"""The chat page, the embedding demo, the lesson-drafting page and their scripts, served from assistant/web/.
+"""The chat page, the embedding demo, the lesson-drafting page, the admin page and their scripts, served from
+assistant/web/.
 
-The two scripts share their helpers (h, formatDate, sourceLine, writeClipboard), written once in
+The scripts share their helpers (h, formatDate, sourceLine, writeClipboard), written once in
 assistant/web/common.js. A portal embeds the widget with one <script> tag and must not get our globals, so the
-shared file is not a script of its own: serving /widget.js or /soan-bai.js replaces the script's
+shared file is not a script of its own: serving /widget.js, /soan-bai.js or /quan-tri.js replaces the script's
 `// @include common.js` line, inside its IIFE, with the text of common.js. That is the whole build step: no
 bundler, done on the first request and kept for the life of the process (restart `assistant serve` after
 editing assistant/web/*.js). The pages' CSP `script-src 'self'` still holds: the scripts come from this server.
@@ -53,6 +54,11 @@ async def lesson_page(request: Request) -> HTMLResponse:
     return await _page(request, "soan-bai.html")
 
 
+@router.get("/quan-tri")
+async def admin_page(request: Request) -> HTMLResponse:
+    return await _page(request, "quan-tri.html")
+
+
 @router.get("/widget.js")
 async def widget_script() -> Response:
     return await _script("widget.js")
@@ -61,6 +67,11 @@ async def widget_script() -> Response:
 @router.get("/soan-bai.js")
 async def lesson_script() -> Response:
     return await _script("soan-bai.js")
+
+
+@router.get("/quan-tri.js")
+async def admin_script() -> Response:
+    return await _script("quan-tri.js")
 
 
 async def _script(name: str) -> Response:

@@ -73,9 +73,27 @@ STREAM_ERRORS = {
     if status != 404
 }
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is set and the bearer token is missing or wrong"},
-    403: {"model": ErrorBody, "description": "ASSISTANT_ADMIN_TOKEN is unset and the client is not this machine"},
+    401: {"model": ErrorBody, "description": "Admin keys are set and the bearer key is missing or wrong"},
+    403: {"model": ErrorBody, "description": "No admin key is set and the client is not this machine"},
     422: ERRORS[422],
+}
+ADMIN_KEY_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "The bearer key is missing or not one of ASSISTANT_ADMIN_KEYS"},
+    403: {"model": ErrorBody, "description": "The admin API is off: no ASSISTANT_ADMIN_KEYS (`admin_disabled`)"},
+    404: {"model": ErrorBody, "description": "Unknown document or job"},
+    422: ERRORS[422],
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{status: doc for status, doc in ADMIN_KEY_ERRORS.items() if status != 404},
+    413: {
+        "model": ErrorBody,
+        "description": "A file is over ASSISTANT_MAX_FILE_MB (`file_too_large`, each named), or the request over "
+        "ASSISTANT_ADMIN_MAX_UPLOAD_MB (`body_too_large`)",
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "A file name or type is refused (`upload_rejected`, each named with why), or no file was sent",
+    },
 }
 MATERIAL_DOC = {
     "description": "The lesson pack as JSON; with `?format=md` Markdown, with `?format=docx` a Word document "

@@ -50,11 +50,13 @@ from assistant.api.schemas import (
     PassageModel,
     SearchResponse,
 )
+from assistant.deps import Deps, LiveDeps
 from assistant.feedback import FeedbackEntry
 from assistant.material import formats, render
 from assistant.material.builder import build_pack
 from core.config import Settings
 from core.errors import AssistantError, IndexMissingError, NotFoundError
+from core.index.reader import current_commit
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +192,7 @@ async def list_feedback(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_FEEDBACK_OFFSET)] = 0,
 ) -> FeedbackList:
-    """Feedback, newest first (admins: bearer ASSISTANT_ADMIN_TOKEN, or this machine when it is unset)."""
+    """Feedback, newest first (a bearer admin key; with none set, this machine only). See /api/admin/feedback."""
     items = await run_in_threadpool(store.list, limit, offset)
     total = await run_in_threadpool(store.count)
     return FeedbackList(items=[FeedbackItem.model_validate(item) for item in items], total=total)
@@ -243,32 +245,50 @@ async def get_document(doc_id: str, deps: DepsDep) -> DocumentDetail:
 
 @router.get("/healthz", response_model=Health, tags=["ops"])
 async def healthz(request: Request, settings: SettingsDep) -> Health:
-    """Liveness and what is loaded; `no_index` (HTTP 200) until `assistant ingest` has run."""
+    """Liveness and the index generation served; `no_index` (HTTP 200) until `assistant ingest` has run."""
     state = request.app.state
+    live: LiveDeps = state.live
     index_dir = str(settings.index_dir)
     deps = await current_deps(state)
     if deps is None:
-        error = state.deps_error
-        status: Literal["no_index", "error"] = (
-            "no_index" if error is None or isinstance(error, IndexMissingError) else "error"
-        )
+        error = live.error
+        missing = error is None or isinstance(error, IndexMissingError)
         message = error.message_vi if error else None
-        return Health(status=status, index_dir=index_dir, embedder=settings.embedder, message=message)
-    stale = deps.index.is_stale()
+        return Health(
+            status="no_index" if missing else "error", index_dir=index_dir, embedder=settings.embedder, message=message
+        )
+    status, message = _index_status(live, deps)
     local = is_loopback(request.client.host if request.client else "")
     llm = await run_in_threadpool(_llm_health, deps.chat_model, local) if deps.chat_model is not None else None
+    index = deps.index
     return Health(
-        status="stale" if stale else "ok",
-        message="Chỉ mục đã được cập nhật sau khi máy chủ khởi động — hãy khởi động lại `assistant serve`."
-        if stale
-        else None,
-        documents=len(deps.index.documents),
-        chunks=len(deps.index.chunks),
+        status=status,
+        message=message,
+        documents=len(index.documents),
+        chunks=len(index.chunks),
+        generation=index.manifest.generation,
+        committed=index.commit.time if index.commit else None,
         embedder=deps.embedder.name if local else redact(deps.embedder.name),
         index_dir=index_dir,
         mode="llm" if deps.chat_model is not None else "extractive",
         llm=llm,
     )
+
+
+def _index_status(live: LiveDeps, deps: Deps) -> tuple[Literal["ok", "stale", "rebuilding"], str | None]:
+    """Whether the generation served is the one committed, and what to know when it is not."""
+    if current_commit(live.settings.index_dir) is None:  # `ingest --rebuild` dropped the old vectors first
+        return "rebuilding", (
+            "Chỉ mục đang được tạo lại: trong lúc này câu trả lời chỉ dựa trên tìm kiếm từ khoá; chỉ mục mới được "
+            "dùng ngay khi tạo xong."
+        )
+    if live.reload_error is not None and deps.index.is_stale():  # a newer commit that could not be opened
+        return (
+            "stale",
+            "Chỉ mục mới đã được ghi nhưng máy chủ chưa mở được, vẫn đang trả lời theo bản trước — xem "
+            "nhật ký máy chủ.",
+        )
+    return "ok", None
 
 
 def _llm_health(model: Any, local: bool) -> LLMHealth:
@@ -306,14 +326,22 @@ def _gauges(state: Any) -> list[Gauge]:
         Gauge("assistant_requests_queued", "Answering requests waiting for a slot now.", in_flight.waiting),
         Gauge("assistant_requests_in_flight_limit", "ASSISTANT_MAX_IN_FLIGHT in effect.", in_flight.limit),
     ]
-    deps = getattr(state, "deps", None)
-    index = getattr(deps, "index", None)
+    live = state.live
+    index = getattr(live.current, "index", None)
     gauges.append(Gauge("assistant_index_loaded", "1 when an index is loaded.", int(index is not None)))
+    gauges.append(Gauge("assistant_index_reloads", "Index generations swapped in since start.", live.reloads))
     if index is not None:
         generation = getattr(getattr(index, "manifest", None), "generation", 0) or 0
         gauges += [
             Gauge("assistant_index_generation", "Generation of the index being served.", generation),
             Gauge("assistant_index_documents", "Documents in the index being served.", len(index.documents)),
             Gauge("assistant_index_chunks", "Chunks in the index being served.", len(index.chunks)),
+        ]
+    job = state.jobs.current
+    gauges.append(Gauge("assistant_ingest_job_running", "1 while an admin ingest job runs.", int(job is not None)))
+    if job is not None:
+        gauges += [
+            Gauge("assistant_ingest_job_chunks_done", "Chunks the running ingest job has embedded.", job.done),
+            Gauge("assistant_ingest_job_chunks_total", "Chunks the running ingest job embeds.", job.total),
         ]
     return gauges

@@ -115,6 +115,18 @@ class DocumentSummary(BaseModel):
     numbers: list[str]
     places: list[str]
     chunks: int
+    # The standard header, where the text states it (null or [] where it does not).
+    number: str | None = None
+    issuer: str | None = None
+    place: str | None = None
+    subject: str | None = None
+    signer: str | None = None
+    signer_title: str | None = None
+    effective: str | None = None
+    based_on: list[str] = Field(default_factory=list)
+    replaces: list[str] = Field(default_factory=list)
+    amends: list[str] = Field(default_factory=list)
+    parts: list[str] = Field(default_factory=list)
 
 
 class DocumentDetail(DocumentSummary):
@@ -133,11 +145,16 @@ class LLMHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "no_index", "stale", "error"]
+    status: Literal["ok", "no_index", "stale", "rebuilding", "error"] = Field(
+        description="ok; no_index (run `assistant ingest`); stale (a newer commit could not be opened: the previous "
+        "one is served); rebuilding (`ingest --rebuild` under way: lexical answers until it commits); error"
+    )
     mode: Literal["extractive", "llm"] = "extractive"
     llm: LLMHealth | None = Field(default=None, description="in LLM mode: whether the model answers")
     documents: int = 0
     chunks: int = 0
+    generation: int | None = Field(default=None, description="the index generation served (manifest.json)")
+    committed: str | None = Field(default=None, description="when the served generation was committed (UTC)")
     embedder: str | None = None
     index_dir: str
     message: str | None = Field(default=None, description="what to do when status is not ok")

