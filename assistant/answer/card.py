@@ -37,8 +37,10 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
     (
         "issuer",
         re.compile(
-            r"\b(co quan|don vi|to chuc|cap|ai) nao ban hanh|\bdo (co quan|don vi|to chuc|cap) nao\b|\bdo ai ban hanh"
-            r"|\bai ban hanh|\bcua co quan nao\b|\b(which|what) (body|agency|organi[sz]ation) (issued|adopted)"
+            # "do cơ quan nào chủ trì" asks who leads a task, not who issued the text: "ban hành" must be said
+            r"\b(co quan|don vi|to chuc|cap|ai) nao (da )?ban hanh"
+            r"|\bdo (co quan|don vi|to chuc|cap|ai) nao (\w+ )?ban hanh"
+            r"|\bdo ai ban hanh|\bai ban hanh|\b(which|what) (body|agency|organi[sz]ation) (issued|adopted)"
         ),
     ),
     (

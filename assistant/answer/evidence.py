@@ -64,6 +64,8 @@ def counts_unit(text: str, query: Query) -> bool:
     if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
         firsts.add(fold(expansion.split()[0]))
     unit_words = re.escape(unit)
+    if re.search(rf"\bdon vi\s*:\s*{unit_words}", folded) and re.search(r"\d", folded):
+        return True  # a table row: "Đơn vị: Tuyến cáp quang biển; Kết quả: 09"
     if re.search(rf"\b{unit_words}\s+(?:\w+\s+)?\d", folded):  # "các điểm cầu 34 tỉnh"
         return True
     return any(

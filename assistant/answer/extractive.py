@@ -36,6 +36,7 @@ MAX_SENTENCES = 3
 MAX_LIST_ITEMS = 8
 OWN_DOCUMENT_BONUS = 0.1
 NUMBER_TERM_WEIGHT = 0.25
+_ISSUANCE = re.compile(r"\b(ban hanh|ky|thong qua|hieu luc|ra doi|issued|signed|adopted)\b")
 _LIST_ITEM = re.compile(r"\s*(?:[-–•+*]\s|[a-zđ][)]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s)")
 
 
@@ -215,8 +216,9 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
             ranked = [s for s in ranked if any(fold(n.lower()) not in asked for n in question_names(s.text))]
         if not ranked:
             return []
-    if query.qtype == "date" and query.number_keys:
+    if query.qtype == "date" and query.number_keys and _ISSUANCE.search(fold(query.asked.lower())):
         # "Nghị quyết 71-NQ/CP ban hành ngày nào?": the date must be written beside that document's number.
+        # ("Theo Nghị quyết 03/NQ-CP, … hạn hoàn thành khi nào?" names its source, not the date's subject.)
         ranked = [s for s in ranked if names_document(s.text, query)]
         if not ranked:
             return []

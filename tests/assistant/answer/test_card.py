@@ -62,6 +62,14 @@ TM. CHÍNH PHỦ
 KT. THỦ TƯỚNG
 PHÓ THỦ TƯỚNG
 Nguyễn Văn An
+
+PHỤ LỤC
+DANH MỤC NHIỆM VỤ
+
+| TT | Tên nhiệm vụ | Cơ quan chủ trì | Thời gian hoàn thành |
+|---|---|---|---|
+| 1 | Xây dựng cổng dữ liệu mở của cơ quan nhà nước | Bộ Công an | 6/2026 |
+| 2 | Đào tạo kỹ năng quản trị dữ liệu cho cán bộ | Bộ Nội vụ | 12/2026 |
 """
 
 LETTER = """BỘ KHOA HỌC VÀ CÔNG NGHỆ
@@ -170,6 +178,15 @@ def test_a_list_question_is_answered_with_the_items_each_cited(card_deps) -> Non
     for item in ("Truy cập trực tuyến", "Sao chép có kiểm soát", "Cung cấp theo văn bản đề nghị"):
         assert item in answer.answer, answer.answer
     assert answer.answer.count("[") >= 4  # the lead-in and each item cited
+
+
+def test_a_task_table_row_answers_lead_agency_and_deadline(card_deps) -> None:
+    # "Theo Nghị định 77…" names the source, not the subject of the date: the row's deadline answers.
+    question = "Theo Nghị định 77/2025/NĐ-CP, nhiệm vụ xây dựng cổng dữ liệu mở do cơ quan nào chủ trì, hạn khi nào?"
+    answer = _ask(card_deps, question)
+    assert not answer.refused, answer.answer
+    assert "Bộ Công an" in answer.answer and "6/2026" in answer.answer, answer.answer
+    assert "Bộ Nội vụ" not in answer.answer
 
 
 def test_header_fields_listed_by_the_documents_api(card_deps) -> None:
