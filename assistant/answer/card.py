@@ -125,10 +125,14 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     if field is None:
         return None
     candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT, field=field)
-    if not candidates and field == "signer" and query.number_keys and not _held_as_part(query, index):
-        # Who signed a document stands in its own signature block; a text that only cites it cannot say.
-        names = ", ".join(describe_key(key, written) for key, written in _written_keys(query))
-        text = f"Kho tài liệu không có văn bản {names} (chỉ có văn bản khác nhắc đến), nên không rõ người ký."
+    if not candidates and field == "signer" and query.number_keys:
+        # Who signed a document stands in its own signature block, which ingestion reads: a text that only cites
+        # the document (or reprints it without its signature) cannot say, and a name from it would be a guess.
+        names = ", ".join(describe_key(key, written) for key, written in _written_keys(query)[:1])
+        text = (
+            f"Kho tài liệu không có bản văn bản {names} có phần ký tên (chỉ có văn bản nhắc đến hoặc trích lại nó), "
+            "nên không rõ người ký."
+        )
         return Answer(answer=text, sources=passages, refused=True, warnings=["header: document not held"])
     if not candidates:
         return None
@@ -136,7 +140,7 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
         doc_id: facts for doc_id in candidates if (facts := _FACTS[field](index.meta(doc_id), _chunks(index, doc_id)))
     }
     if not stated:
-        if field == "signer" and len(candidates) == 1:
+        if field == "signer":
             # A name stands only in the signature block: without one, any name in the body would be a wrong answer.
             text = f"{_reference(index.meta(candidates[0]))} trong kho tài liệu không ghi tên người ký."
             return Answer(answer=text, sources=passages, refused=True, warnings=["header: no signer"])
@@ -169,13 +173,6 @@ def _written_keys(query: Query) -> list[tuple[str, str | None]]:
     return [(key, written.get(key)) for key in query.number_keys]
 
 
-def _held_as_part(query: Query, index: IndexReader) -> bool:
-    """Is a document the question names one of the parts of a file holding several ("Kết luận số 69-KL/TW")?"""
-    wanted = set(query.number_keys)
-    parts = {part for record in index.documents.values() for part in record.meta.parts}
-    return any(number_key(n) in wanted for part in parts for n in find_numbers(part))
-
-
 def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:
     """The chunks of a document's own text: in a file of several documents, those of its first one."""
     chunks = index.documents[doc_id].chunks
@@ -190,7 +187,8 @@ def _named_documents(
     query: Query, passages: list[Passage], index: IndexReader, by_subject: bool, field: str = ""
 ) -> list[str]:
     """The documents the question names by their own number, else (for some fields) by kind and subject."""
-    owners = list(dict.fromkeys(d for key in query.number_keys for d in index.owners.get(key, [])))
+    # The first document a question names is its subject ("Ai ký Nghị quyết 71 … thực hiện Nghị quyết 57?").
+    owners = list(dict.fromkeys(index.owners.get(query.number_keys[0], []))) if query.number_keys else []
     if field == "number":
         # "Văn bản nào … thực hiện Nghị quyết 57?" asks for another document than the one it names.
         return [] if query.number_keys else [d for d in [_named_by_subject(query, passages, index)] if d]
