@@ -2,18 +2,24 @@
 
 The official `openai` client does the HTTP with its own retries off: ours retry only what is worth retrying
 (429, 503, a connection reset before the first token) and never past the caller's deadline, so a whole answer,
-retries included, fits the time the caller gave it. Every failure becomes one of the `LLMError`s below, which
-say how to fix it; a stream that breaks keeps the text it had already delivered in `partial`.
+retries included, fits the time the caller gave it. The reply's body is read in a worker thread and handed over
+piece by piece, so the deadline holds whatever the server does (a body that never ends because it ignores
+`max_tokens`, keep-alive comments, a trickle of bytes); a reply longer than `max_tokens` allows is cut off too.
+A stream is complete only with its `[DONE]`. Every failure becomes one of the `LLMError`s below, which say how
+to fix it; a stream that breaks keeps the text it had already delivered in `partial`.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
@@ -29,6 +35,9 @@ RETRY_STATUSES = frozenset({429, 503})
 FIRST_BACKOFF = 0.5  # seconds before the first retry, doubled for each next one
 MAX_RETRY_AFTER = 10.0  # a server asking for a longer pause is not retried: the user is waiting
 MIN_ATTEMPT = 0.5  # a retry left with less time than this before the deadline could not finish
+CHARS_PER_TOKEN = 8  # a reply longer than max_tokens × this (+ SLACK_CHARS) ignores max_tokens: it is cut off
+SLACK_CHARS = 200
+BYTES_PER_CHAR = 300  # the body may carry this much per allowed character (one SSE chunk per token is ~250 B)
 
 
 class ChatModel(Protocol):
@@ -42,13 +51,17 @@ class ChatModel(Protocol):
 
 
 class LLMError(UpstreamError):
-    """The chat model failed; `partial` is the text a stream had already delivered ("" otherwise)."""
+    """The chat model failed; `partial` is the text a stream had already delivered ("" otherwise).
+
+    `reason` says what failed in a few words, without the server's address: for an answer's `warnings`.
+    """
 
     code = "llm_error"
 
-    def __init__(self, message_en: str, message_vi: str | None = None, partial: str = "") -> None:
+    def __init__(self, message_en: str, message_vi: str | None = None, partial: str = "", reason: str = "") -> None:
         super().__init__(message_en, message_vi)
         self.partial = partial
+        self.reason = reason or self.code
 
 
 class LLMTimeout(LLMError):
@@ -117,10 +130,10 @@ class OpenAIChatModel:
         attempt = 0
         while True:
             try:
-                return self._text(self._create(messages, deadline, stream=False))
-            except openai.OpenAIError as exc:
+                return self._text(json.loads(b"".join(self._receive(messages, deadline, stream=False))))
+            except (openai.OpenAIError, _Broken) as exc:
                 self._pause_or_raise(exc, attempt, deadline)
-            except ValueError as exc:  # the client lets a body that is not JSON through as JSONDecodeError
+            except ValueError as exc:  # not JSON
                 raise self._bad(f"invalid JSON: {exc}") from exc
             attempt += 1
 
@@ -132,22 +145,78 @@ class OpenAIChatModel:
         for attempt in itertools.count():
             sent: list[str] = []
             try:
-                with self._create(messages, deadline, stream=True) as chunks:
-                    for delta in _deltas(chunks):
-                        if time.monotonic() > deadline:
-                            raise self._timed_out(partial="".join(sent))
+                with closing(self._receive(messages, deadline, stream=True)) as body:
+                    for delta in _sse_deltas(body):
+                        if sum(map(len, sent)) + len(delta) > self._max_chars:
+                            raise self._bad(f"the reply ran past {self._max_chars} characters")
                         sent.append(delta)
                         yield delta
-            except openai.OpenAIError as exc:
+            except (openai.OpenAIError, _Broken) as exc:
                 if sent:
                     raise self._error(exc, partial="".join(sent)) from exc
                 self._pause_or_raise(exc, attempt, deadline)
                 continue
+            except _NoDone as exc:
+                raise self._bad("the stream ended without [DONE]", "".join(sent)) from exc
+            except LLMError as exc:
+                exc.partial = exc.partial or "".join(sent)
+                raise
             except ValueError as exc:
                 raise self._bad(f"invalid JSON in the stream: {exc}", partial="".join(sent)) from exc
             if not sent:
                 raise self._bad("the stream carried no text")
             return
+
+    @property
+    def _max_chars(self) -> int:
+        return self.max_tokens * CHARS_PER_TOKEN + SLACK_CHARS
+
+    def _receive(self, messages: list[dict[str, str]], deadline: float, stream: bool) -> Generator[bytes, None, None]:
+        """The reply body's bytes as they arrive, by `deadline`, at most BYTES_PER_CHAR per allowed character.
+
+        A worker thread makes the request and reads; this side waits on it no longer than the deadline, so neither
+        a body that never ends nor a stalled socket keeps the caller. Leaving (deadline, error, close) tells the
+        worker to close the connection; a worker stuck in a read leaves within the request's own timeout.
+        """
+        box: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+        threading.Thread(target=self._read, args=(messages, deadline, stream, box, stop), daemon=True).start()
+        limit, received = self._max_chars * BYTES_PER_CHAR, 0
+        try:
+            while True:
+                try:
+                    kind, item = box.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise self._timed_out() from None
+                if kind == "error":
+                    raise item
+                if kind == "end":
+                    return
+                received += len(item)
+                if received > limit:
+                    raise self._bad(f"the reply ran past {limit} bytes")
+                yield item
+        finally:
+            stop.set()
+
+    def _read(
+        self,
+        messages: list[dict[str, str]],
+        deadline: float,
+        stream: bool,
+        box: queue.Queue[tuple[str, Any]],
+        stop: threading.Event,
+    ) -> None:
+        """The worker: request, then hand over each piece of the body until its end or until told to stop."""
+        try:
+            with self._create(messages, deadline, stream) as response:
+                for piece in response.iter_bytes():
+                    if stop.is_set():
+                        return
+                    box.put(("bytes", piece))
+            box.put(("end", None))
+        except Exception as exc:  # handed to the caller, which raises it (or has left)
+            box.put(("error", exc if isinstance(exc, LLMError) or _is_openai(exc) else _Broken(exc)))
 
     def probe(self, timeout: float = 3.0, max_age: float = 30.0) -> str | None:
         """None when the endpoint answers a model listing; otherwise what went wrong, for /healthz.
@@ -179,7 +248,7 @@ class OpenAIChatModel:
         left = deadline - time.monotonic()
         if left <= 0:
             raise self._timed_out()
-        return self._openai().chat.completions.create(
+        return self._openai().chat.completions.with_streaming_response.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
             max_tokens=self.max_tokens,
@@ -189,17 +258,19 @@ class OpenAIChatModel:
         )
 
     def _text(self, completion: Any) -> str:
-        choices = getattr(completion, "choices", None)
-        if not choices:
+        choices = completion.get("choices") if isinstance(completion, dict) else None
+        if not choices or not isinstance(choices[0], dict):
             raise self._bad("no choices in the reply")
-        if getattr(choices[0], "finish_reason", None) == "length":
+        if choices[0].get("finish_reason") == "length":
             logger.warning("%s: reply cut at max_tokens=%d", self.name, self.max_tokens)
-        content = getattr(getattr(choices[0], "message", None), "content", None)
+        content = (choices[0].get("message") or {}).get("content")
         if not isinstance(content, str) or not content.strip():
             raise self._bad("empty content")
+        if len(content) > self._max_chars:
+            raise self._bad(f"the reply ran past {self._max_chars} characters")
         return content
 
-    def _pause_or_raise(self, exc: openai.OpenAIError, attempt: int, deadline: float) -> None:
+    def _pause_or_raise(self, exc: openai.OpenAIError | _Broken, attempt: int, deadline: float) -> None:
         """Sleep before retrying after `exc`, or raise its domain error when no retry is allowed or could finish."""
         if attempt >= self.retries or not _retryable(exc):
             raise self._error(exc, attempts=attempt + 1) from exc
@@ -209,12 +280,16 @@ class OpenAIChatModel:
         logger.warning("%s: %s; retry %d of %d in %.2f s", self.name, exc, attempt + 1, self.retries, wait)
         time.sleep(wait)
 
-    def _error(self, exc: openai.OpenAIError, partial: str = "", attempts: int = 1, note: str = "") -> LLMError:
+    def _error(
+        self, exc: openai.OpenAIError | _Broken, partial: str = "", attempts: int = 1, note: str = ""
+    ) -> LLMError:
         import openai
 
         where = f"{self.model!r} at {self.base_url}"
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, openai.APITimeoutError) or (isinstance(exc, _Broken) and exc.timed_out):
             return self._timed_out(partial)
+        if isinstance(exc, _Broken):
+            return self._bad(f"the {'stream' if partial else 'reply'} broke ({_cause(exc)})", partial)
         if isinstance(exc, openai.APIConnectionError) and partial:
             return self._bad(f"the stream broke ({_cause(exc)})", partial)
         if isinstance(exc, openai.APIConnectionError):
@@ -223,6 +298,7 @@ class OpenAIChatModel:
                 "running and ASSISTANT_LLM_BASE_URL is right.",
                 f"Không kết nối được mô hình ngôn ngữ tại {self.base_url}: hãy kiểm tra máy chủ đang chạy và "
                 "ASSISTANT_LLM_BASE_URL đúng.",
+                reason="unreachable",
             )
         if isinstance(exc, openai.APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500):
             return LLMUnavailable(
@@ -230,6 +306,7 @@ class OpenAIChatModel:
                 f"{exc.message}. It is overloaded or failing: try again later or check the server's log.",
                 f"Mô hình ngôn ngữ tại {self.base_url} đang quá tải hoặc gặp lỗi (HTTP {exc.status_code}): "
                 "hãy thử lại sau ít phút hoặc kiểm tra nhật ký của máy chủ.",
+                reason=f"unavailable (HTTP {exc.status_code})",
             )
         if isinstance(exc, openai.APIStatusError):
             return LLMRejected(
@@ -238,6 +315,7 @@ class OpenAIChatModel:
                 "ASSISTANT_LLM_MAX_TOKENS.",
                 f"Máy chủ mô hình ngôn ngữ {self.base_url} từ chối yêu cầu (HTTP {exc.status_code}): hãy kiểm tra "
                 "ASSISTANT_LLM_MODEL, ASSISTANT_LLM_API_KEY và ASSISTANT_LLM_MAX_TOKENS.",
+                reason=f"rejected (HTTP {exc.status_code})",
             )
         return self._bad(str(exc), partial)
 
@@ -248,6 +326,7 @@ class OpenAIChatModel:
             f"Mô hình ngôn ngữ không phản hồi kịp (giới hạn {self.timeout:g} giây): hãy thử lại, hoặc tăng "
             "ASSISTANT_LLM_TIMEOUT nếu máy chủ chạy chậm.",
             partial,
+            reason=f"timed out ({self.timeout:g} s)",
         )
 
     def _bad(self, detail: str, partial: str = "") -> LLMBadResponse:
@@ -257,23 +336,66 @@ class OpenAIChatModel:
             f"Mô hình ngôn ngữ tại {self.base_url} trả về phản hồi không dùng được: hãy kiểm tra máy chủ tương thích "
             "API chat completions của OpenAI và xem nhật ký của máy chủ.",
             partial,
+            reason=f"unusable reply ({detail})",
         )
 
 
-def _deltas(chunks: Any) -> Iterator[str]:
-    """The non-empty content deltas of a chunk stream (role-only, usage-only and empty chunks skipped)."""
-    for chunk in chunks:
-        choices = getattr(chunk, "choices", None)
-        if not choices:
-            continue
-        content = getattr(getattr(choices[0], "delta", None), "content", None)
-        if isinstance(content, str) and content:
-            yield content
+class _Broken(Exception):
+    """The connection failed while the body was being read (the transport's own error is the cause)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.__cause__ = cause
+        self.timed_out = "Timeout" in type(cause).__name__
 
 
-def _retryable(exc: openai.OpenAIError) -> bool:
+class _NoDone(Exception):
+    """The body of a stream ended without its `data: [DONE]`: cut off on the way (a proxy, a crash)."""
+
+
+def _is_openai(exc: BaseException) -> bool:
     import openai
 
+    return isinstance(exc, openai.OpenAIError)
+
+
+def _sse_deltas(body: Iterator[bytes]) -> Iterator[str]:
+    """The non-empty content deltas of a chat-completions event stream; `_NoDone` when it ends without [DONE].
+
+    Comments (": keep-alive"), `event:` and blank lines are skipped; a `data:` line is one JSON chunk.
+    """
+    rest = b""
+    for piece in body:
+        *lines, rest = (rest + piece).split(b"\n")
+        for line in lines:
+            if not line.startswith(b"data:"):
+                continue
+            data = line[5:].strip()
+            if data == b"[DONE]":
+                return
+            content = _content(json.loads(data))
+            if content:
+                yield content
+    raise _NoDone
+
+
+def _content(chunk: Any) -> str:
+    """A chunk's text ("" for role-only, usage-only and empty chunks); a ValueError for an error event."""
+    if not isinstance(chunk, dict):
+        raise ValueError("a chunk is not a JSON object")
+    if "error" in chunk:
+        raise ValueError(f"an error event: {str(chunk['error'])[:200]}")
+    choices = chunk.get("choices") or []
+    delta = choices[0].get("delta") if choices and isinstance(choices[0], dict) else None
+    content = delta.get("content") if isinstance(delta, dict) else None
+    return content if isinstance(content, str) else ""
+
+
+def _retryable(exc: openai.OpenAIError | _Broken) -> bool:
+    import openai
+
+    if isinstance(exc, _Broken):
+        return not exc.timed_out  # a reset before any text was delivered is worth another try
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRY_STATUSES
     if isinstance(exc, openai.APITimeoutError):
@@ -296,7 +418,7 @@ def _connect_failed(exc: BaseException) -> bool:
     return False
 
 
-def _backoff(exc: openai.OpenAIError, attempt: int) -> float | None:
+def _backoff(exc: openai.OpenAIError | _Broken, attempt: int) -> float | None:
     """The server's Retry-After when it sent one, else 0.5 s, 1 s, 2 s...; None when it asks for too long."""
     retry_after = _retry_after(exc)
     if retry_after is None:
@@ -304,7 +426,7 @@ def _backoff(exc: openai.OpenAIError, attempt: int) -> float | None:
     return retry_after if retry_after <= MAX_RETRY_AFTER else None
 
 
-def _retry_after(exc: openai.OpenAIError) -> float | None:
+def _retry_after(exc: openai.OpenAIError | _Broken) -> float | None:
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         try:

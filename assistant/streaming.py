@@ -1,12 +1,14 @@
 """An answer as a sequence of events (text deltas, then the final answer), FastAPI-free.
 
-The HTTP layer turns the events into server-sent events. In extractive mode the answer is computed at once
-(tens of milliseconds) and then sent in pieces of a few words; an LLM answerer plugs in here by yielding a
-delta per token group as they arrive, without any change to the endpoint.
+The HTTP layer turns the events into server-sent events. The deltas always add up to the final answer exactly.
+In extractive mode the answer is computed at once (tens of milliseconds) and then sent in pieces of a few words.
+With an LLM the deltas are the checked sentences `answer.generative` releases as the model writes — never the
+model's raw text — and an answer the checks replaced (extractive fallback, refusal) is sent in pieces at the end.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from typing import Any, Literal
 
 from assistant.deps import Deps
 from assistant.pipeline import Delta, Done, Event, Turn, events
+
+logger = logging.getLogger(__name__)
 
 WORDS_PER_DELTA = 4
 
@@ -35,22 +39,23 @@ def chat_events(deps: Deps, turn: Turn) -> Iterator[StreamEvent]:
 
 
 def _events(items: Iterator[Event]) -> Iterator[StreamEvent]:
-    """An LLM's deltas as they come; an extractive answer (no deltas) cut into pieces of a few words.
+    """The checked deltas as they come, then whatever of the final answer they did not carry, in pieces.
 
-    The `final` event is authoritative: when a check replaced or renumbered an LLM answer, its text differs
-    from the streamed deltas and the client shows the final one.
+    The `final` event is authoritative; the deltas before it add up to its text.
     """
-    streamed = False
+    sent = ""
     try:
         for item in items:
             if isinstance(item, Delta):
-                streamed = True
+                sent += item.text
                 yield StreamEvent("delta", {"text": item.text})
                 continue
             assert isinstance(item, Done)
             answer = item.trace.answer
-            if not streamed:
-                for piece in split_words(answer.answer):
+            if not answer.answer.startswith(sent):  # the answerer broke its promise: the final one still wins
+                logger.error("streamed text is not a prefix of the final answer (%d characters sent)", len(sent))
+            else:
+                for piece in split_words(answer.answer[len(sent) :]):
                     yield StreamEvent("delta", {"text": piece})
             yield StreamEvent("final", answer.to_dict())
     finally:

@@ -7,7 +7,10 @@
         assert stub.requests[0]["messages"] == [...]
 
 Each request to `POST /v1/chat/completions` takes the next scripted reply (the default one when the queue is
-empty) and answers it in OpenAI's own format, as JSON or, for `stream: true`, as server-sent events.
+empty; or, given a `responder`, the reply it computes from the request's body) and answers it in OpenAI's own
+format, as JSON or, for `stream: true`, as server-sent events. Misbehaving servers are scripted too: a stream
+that ends without `[DONE]`, one that sends keep-alive comments and no more text, a reply that never ends
+(a server ignoring `max_tokens`, streamed or as a JSON body that never closes).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +46,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     chunk_delay: float = 0.01  # seconds between streamed chunks
     body: dict[str, Any] | None = None
+    done: bool = True  # end a stream with `data: [DONE]` (False: the body just ends, as a cut-off proxy's would)
+    pings_after: int | None = None  # after N content chunks, only ": keep-alive" comments, until the client leaves
+    endless: bool = False  # repeat the text until the client leaves (streamed, or as a JSON body never closed)
 
     def chunks(self) -> list[str]:
         """The pieces a stream sends: one word with its trailing space each (they concatenate to `text`)."""
@@ -78,8 +84,11 @@ def _error(status: int) -> dict[str, Any]:
 class OpenAIStub:
     """The stub server in a background thread; `base_url` ends in `/v1`, `requests` holds the JSON bodies received."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(
+        self, default: Reply | None = None, responder: Callable[[dict[str, Any]], Reply] | None = None
+    ) -> None:
         self.default = default or Reply(text="Câu trả lời mẫu [1].")
+        self.responder = responder  # computes the reply from the request's body when the queue is empty
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []  # each request's headers (lower-case names), e.g. authorization
         self.disconnects = 0  # clients that left before the whole answer was sent
@@ -123,7 +132,9 @@ class OpenAIStub:
         with self._lock:
             self.requests.append(body)
             self.headers.append(headers)
-            return self._queue.popleft() if self._queue else self.default
+            if self._queue:
+                return self._queue.popleft()
+        return self.responder(body) if self.responder is not None else self.default
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -148,6 +159,8 @@ class OpenAIStub:
                 return StreamingResponse(events, media_type="text/event-stream", headers=reply.headers)
             if reply.malformed:
                 return Response('{"id": "chatcmpl-stub", "choices": [', media_type="application/json")
+            if reply.endless:
+                return StreamingResponse(self._endless_body(reply), media_type="application/json")
             return JSONResponse(_completion(reply.text, model), headers=reply.headers)
 
         return app
@@ -167,9 +180,12 @@ class OpenAIStub:
         finished = False
         try:
             yield _chunk(model, {"role": "assistant", "content": ""})
-            for sent, piece in enumerate(reply.chunks()):
+            for sent, piece in enumerate(self._pieces(reply)):
                 if sent == reply.stream_break_after:
                     raise StreamBroken(f"stub: stream broken after {sent} chunks, as scripted")
+                while sent == reply.pings_after:
+                    await asyncio.sleep(reply.chunk_delay)
+                    yield ": keep-alive\n\n"
                 await asyncio.sleep(reply.chunk_delay)
                 yield "data: {not json\n\n" if reply.malformed else _chunk(model, {"content": piece})
             if reply.stream_break_after is not None:  # N >= the number of chunks: break before the end
@@ -178,8 +194,27 @@ class OpenAIStub:
             if include_usage:
                 usage = {"prompt_tokens": 10, "completion_tokens": len(reply.chunks()), "total_tokens": 0}
                 yield f"data: {json.dumps({'id': 'chatcmpl-stub', 'choices': [], 'usage': usage})}\n\n"
-            yield "data: [DONE]\n\n"
+            if reply.done:
+                yield "data: [DONE]\n\n"
             finished = True
         finally:
             if not finished and reply.stream_break_after is None:
                 self.disconnects += 1  # cancelled by Starlette when the client closed the connection
+
+    @staticmethod
+    def _pieces(reply: Reply) -> Iterator[str]:
+        """The chunks of the reply's text; for an endless reply, again and again."""
+        yield from reply.chunks()
+        while reply.endless:
+            yield from reply.chunks()
+
+    async def _endless_body(self, reply: Reply) -> AsyncIterator[str]:
+        """A completion whose content never ends, sent piece by piece until the client leaves."""
+        try:
+            yield '{"id": "chatcmpl-stub", "object": "chat.completion", "choices": [{"index": 0, "message": '
+            yield '{"role": "assistant", "content": "'
+            for piece in self._pieces(reply):
+                await asyncio.sleep(reply.chunk_delay)
+                yield json.dumps(piece, ensure_ascii=False)[1:-1]
+        finally:
+            self.disconnects += 1

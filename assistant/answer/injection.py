@@ -1,47 +1,71 @@
-"""Prompt injection: does a question (or a history turn) ask to drop the rules, reveal the prompt, or answer from
-outside the documents? Matched on folded, lowercased text, so it works with or without diacritics.
+"""Prompt injection on the answering side: which question the model may see, which history turns, which passage text.
+
+The detector itself is `core.injection` (normalise, then match), shared with whatever flags documents at ingest.
+Here it is applied to a turn: a question that gives orders is refused; a history turn that does is dropped from
+what the model reads; a passage sentence that does is blanked (same length, so spans and offsets still hold) and
+the passage is marked, so the prompt says something was removed and the checks and the extractive fallback judge
+and quote the text without it.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+from dataclasses import dataclass, replace
 
-from core.vntext import fold, nfc
+from assistant.types import Passage
+from assistant.understand.query import Query
+from core.injection import injection_kind, instruction_spans, looks_like_injection
 
-# Folded, lowercase patterns. An instruction to drop the rules names "all" of them or "the previous / system"
-# ones: "bỏ qua quy tắc làm việc của Ban Chỉ đạo" is a question, "bỏ qua mọi quy tắc" is not.
-_RULES = r"(?:huong dan|chi dan|quy tac|nguyen tac|lenh|cau lenh|rang buoc|thiet lap|prompt|loi nhac|yeu cau)"
-_DROP = r"(?:bo qua|phot lo|quen|dung (?:tuan theo|tuan thu|lam theo|ap dung)|pha bo|ghi de|vo hieu hoa)"
-_OVERRIDE = r"(?:ignore|disregard|forget|override|bypass)"
-_EN_RULES = r"(?:instructions?|rules|prompts?|directions|guidelines|constraints|directives|programming|context)\b"
-_INJECTION = [
-    rf"\b{_DROP}\s+(?:di\s+)?(?:het\s+)?(?:tat ca|moi|toan bo|het)\s+(?:cac\s+|nhung\s+)?(?:\w+\s+)?{_RULES}\b",
-    rf"\b{_DROP}\s+(?:di\s+)?(?:cac\s+|nhung\s+)?{_RULES}\s+(?:\w+\s+)?"
-    r"(?:truoc|o tren|phia tren|ban dau|cua ban|he thong|duoc giao|da cho)\b",
-    r"\bdong vai\b(?!\s+tro\b)",  # "đóng vai trò" is an ordinary phrase
-    r"\b(?:gia vo|gia lam|hay tro thanh|hay hanh dong nhu)\b",
-    r"\b(?:tu (?:bay )?gio|bay gio),? ban (?:la|se|phai)\b",
-    r"\b(?:loi nhac|prompt|thong diep|chi dan) he thong\b",
-    r"\b(?:tiet lo|in ra|hien thi|cho (?:toi )?xem|nhac lai|lap lai|viet ra)\b.{0,30}"
-    r"\b(?:prompt|loi nhac|(?:chi dan|huong dan|quy tac|cau lenh) (?:cua ban|ban dau|goc|an))\b",
-    r"\b(?:tra loi|dua vao|dung|su dung)\s+(?:bang\s+|theo\s+|dua tren\s+|tu\s+)?(?:kien thuc|hieu biet)\s+"
-    r"(?:cua ban|rieng|ben ngoai|chung|san co)\b",
-    r"\bkhong (?:can )?(?:dua vao|dua tren|can cu vao|theo|dung) (?:cac )?(?:tai lieu|van ban|doan)\b",
-    r"\b(?:kien thuc|thong tin) ngoai tai lieu\b",
-    r"\bche do (?:nha phat trien|developer|dan)\b",
-    rf"\b{_OVERRIDE}\s+(?:(?:all|any|every)\s+(?:of\s+)?)?(?:the\s+|these\s+|those\s+)?"
-    rf"(?:(?:previous|prior|above|earlier|preceding|initial|original|system|your|my|safety)\s+)+(?:\w+\s+)?{_EN_RULES}",
-    rf"\b{_OVERRIDE}\s+(?:all|any|every)\s+(?:\w+\s+)?{_EN_RULES}|\b(?:forget|ignore|disregard) everything\b",
-    r"\byou are now\b|\bfrom now on,? you\b|\b(?:pretend|roleplay|role-play)\b|(?:^|[.!?]\s*)(?:please\s+)?act as\b",
-    r"\bsystem (?:prompt|message|instructions?)\b|\b(?:developer|dan|god) mode\b|\bjailbreak|\bdo anything now\b",
-    r"\b(?:reveal|show|print|repeat|display|output|tell me)\b.{0,30}"
-    r"\b(?:your|hidden|initial|original|secret)\s+(?:prompt|instructions|rules)\b",
-    r"\b(?:answer|respond|reply|use)\b.{0,20}\b(?:your own|your|outside|general|external) (?:knowledge|training)\b",
-]
-_INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION))
+logger = logging.getLogger(__name__)
+
+__all__ = ["Screened", "injection_kind", "looks_like_injection", "question_for_model", "screen_history", "screen"]
 
 
-def looks_like_injection(question: str) -> bool:
-    """Does the question ask to ignore or override the rules, reveal the prompt, or answer from outside?"""
-    folded = re.sub(r"\s+", " ", fold(nfc(question)).lower())
-    return _INJECTION_RE.search(folded) is not None
+@dataclass
+class Screened:
+    """Passages with their order-giving sentences blanked; `flagged` holds the 0-based positions that had some."""
+
+    passages: list[Passage]
+    flagged: list[int]
+
+
+def question_for_model(query: Query) -> str | None:
+    """The question the model may read: the standalone text, or the turn's own words when only the part carried
+    over from an earlier turn gives orders; None when the turn's own words do (the turn is refused)."""
+    if looks_like_injection(query.asked):
+        return None
+    if looks_like_injection(query.text):
+        logger.info("an earlier turn carried into the question gives orders: the model reads this turn only")
+        return query.asked
+    return query.text
+
+
+def screen_history(history: list[dict[str, str]] | None) -> tuple[list[dict[str, str]], int]:
+    """The history without the turns that give the assistant orders, and how many were dropped."""
+    kept = [turn for turn in history or [] if not _gives_orders(turn)]
+    dropped = len(history or []) - len(kept)
+    if dropped:
+        logger.info("dropped %d history turn(s) that give the assistant orders", dropped)
+    return kept, dropped
+
+
+def _gives_orders(turn: object) -> bool:
+    return isinstance(turn, dict) and isinstance(turn.get("content"), str) and looks_like_injection(turn["content"])
+
+
+def screen(passages: list[Passage]) -> Screened:
+    """The passages with every sentence that gives the assistant orders blanked out (spaces, same length)."""
+    out: list[Passage] = []
+    flagged: list[int] = []
+    for i, passage in enumerate(passages):
+        spans = instruction_spans(passage.text)
+        if not spans:
+            out.append(passage)
+            continue
+        text = passage.text
+        for start, end in spans:
+            text = text[:start] + " " * (end - start) + text[end:]
+        logger.warning("passage %s holds %d sentence(s) giving orders: blanked", passage.chunk_id, len(spans))
+        flagged.append(i)
+        out.append(replace(passage, text=text))
+    return Screened(out, flagged)

@@ -203,6 +203,89 @@ def test_closing_the_stream_early_disconnects_from_the_server(stub: OpenAIStub) 
     assert wait_for(lambda: stub.disconnects == 1)
 
 
+def test_stream_cut_without_done_is_bad_response_with_the_partial_text(stub: OpenAIStub) -> None:
+    stub.script(Reply(TEXT, done=False))  # the body ends cleanly, as a proxy that cut it would end it
+    received: list[str] = []
+
+    with pytest.raises(LLMBadResponse, match=r"without \[DONE\]") as caught:
+        for delta in model_for(stub).stream(MESSAGES):
+            received.append(delta)
+    assert "".join(received) == caught.value.partial == TEXT
+    assert "[DONE]" in caught.value.reason and stub.base_url not in caught.value.reason
+
+
+def test_stream_ignoring_max_tokens_is_cut_at_the_character_limit(stub: OpenAIStub) -> None:
+    stub.script(Reply("chữ ", endless=True, chunk_delay=0.001))  # never stops on its own
+    model = model_for(stub, timeout=10, max_tokens=20)  # 20 × 8 + 200 = 360 characters at most
+    received: list[str] = []
+    start = time.monotonic()
+
+    with pytest.raises(LLMBadResponse, match="ran past 360 characters") as caught:
+        for delta in model.stream(MESSAGES):
+            received.append(delta)
+    assert time.monotonic() - start < 5 and len("".join(received)) <= 360
+    assert caught.value.partial == "".join(received)
+    assert wait_for(lambda: stub.disconnects == 1)  # the connection was closed: the server stops writing
+
+
+def test_stream_ignoring_max_tokens_stops_at_the_deadline(stub: OpenAIStub) -> None:
+    stub.script(Reply("chữ ", endless=True, chunk_delay=0.02))
+    start = time.monotonic()
+
+    with pytest.raises(LLMTimeout):
+        for _ in model_for(stub, timeout=1.0, max_tokens=100_000).stream(MESSAGES):
+            pass
+    assert 0.9 < time.monotonic() - start < 1.4
+    assert wait_for(lambda: stub.disconnects == 1)
+
+
+def test_keep_alive_comments_do_not_stretch_the_deadline(stub: OpenAIStub) -> None:
+    stub.script(Reply(TEXT, pings_after=2, chunk_delay=0.05))  # two words, then only ": keep-alive" forever
+    received: list[str] = []
+    start = time.monotonic()
+
+    with pytest.raises(LLMTimeout) as caught:
+        for delta in model_for(stub, timeout=0.8).stream(MESSAGES):
+            received.append(delta)
+    assert 0.7 < time.monotonic() - start < 1.2
+    assert caught.value.partial == "".join(received) == "".join(Reply(TEXT).chunks()[:2])
+
+
+def test_complete_with_a_body_that_never_ends_stops_at_the_deadline(stub: OpenAIStub) -> None:
+    stub.script(Reply("chữ ", endless=True, chunk_delay=0.02))  # a JSON body whose content never closes
+    start = time.monotonic()
+
+    with pytest.raises(LLMTimeout):
+        model_for(stub, timeout=1.0, max_tokens=100_000).complete(MESSAGES)
+    assert 0.9 < time.monotonic() - start < 1.4
+    assert wait_for(lambda: stub.disconnects == 1)
+
+
+def test_complete_with_a_body_past_the_size_limit_is_bad_response(stub: OpenAIStub) -> None:
+    stub.script(Reply("chữ " * 50, endless=True, chunk_delay=0.0005))
+    start = time.monotonic()
+
+    with pytest.raises(LLMBadResponse, match="ran past"):
+        model_for(stub, timeout=10, max_tokens=1).complete(MESSAGES)  # 208 characters → 62,400 bytes at most
+    assert time.monotonic() - start < 5
+
+
+def test_complete_reply_longer_than_max_tokens_allows_is_bad_response(stub: OpenAIStub) -> None:
+    stub.script(Reply("chữ " * 200))  # 800 characters; max_tokens=10 allows 280
+
+    with pytest.raises(LLMBadResponse, match="ran past 280 characters"):
+        model_for(stub, max_tokens=10).complete(MESSAGES)
+
+
+def test_error_reason_names_the_failure_not_the_server(stub: OpenAIStub) -> None:
+    stub.script(Reply(status=500))
+
+    with pytest.raises(LLMUnavailable) as caught:
+        model_for(stub).complete(MESSAGES)
+    assert caught.value.reason == "unavailable (HTTP 500)"
+    assert stub.base_url in caught.value.message_en  # the operator's message still says where
+
+
 def test_build_chat_model_without_a_model_is_none() -> None:
     assert build_chat_model(Settings(_env_file=None, llm_model="")) is None  # type: ignore[call-arg]
 
