@@ -17,6 +17,7 @@ from typing import Literal
 from assistant.answer.card import card_answer
 from assistant.answer.extractive import extractive_answer
 from assistant.answer.generative import generate, rewrite_question
+from assistant.answer.injection import screen, screen_history
 from assistant.answer.refusal import absent_documents, missing_document_refusal
 from assistant.deps import Deps
 from assistant.retrieve.filters import validate_filters
@@ -154,7 +155,9 @@ def _checked_turn(i: int, turn: dict[str, str], settings: Settings) -> dict[str,
 def events(deps: Deps, turn: Turn, stream: bool = True) -> Iterator[Event]:
     """Validate now (bad input raises before anything is streamed), then the turn's events."""
     question = validate_question(turn.question, deps.settings)
-    checked = replace(turn, question=question, filters=validate_filters(turn.filters, deps.index.documents))
+    history = validate_history(turn.history, deps.settings) if turn.history else turn.history
+    filters = validate_filters(turn.filters, deps.index.documents)
+    checked = replace(turn, question=question, history=history, filters=filters)
     return _events(deps, checked, stream)
 
 
@@ -211,11 +214,12 @@ def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
 
 def understand_turn(deps: Deps, turn: Turn) -> Query:
     """The question as retrieval needs it; with an LLM a follow-up is rewritten by the model first."""
-    if _uses_model(deps, turn) and turn.history:
-        rewritten = rewrite_question(deps, turn.question, turn.history)  # None: carry the context ourselves
+    history = screen_history(turn.history)[0] if turn.history else turn.history  # a turn giving orders is dropped
+    if _uses_model(deps, turn) and history:
+        rewritten = rewrite_question(deps, turn.question, history)  # None: carry the context ourselves
         if rewritten:
             return understand(rewritten)
-    return understand(turn.question, turn.history)
+    return understand(turn.question, history)
 
 
 def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], stream: bool) -> Iterator[str | Answer]:
@@ -226,9 +230,7 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     issuing body, dates, subject, what it replaces) is answered from the header ingestion read, cited, with no
     model: these facts are exact or absent.
     """
-    missing = absent_documents(
-        query, deps.index.serial_numbers, deps.index.named_keys, deps.index.mentioned_keys
-    )
+    missing = absent_documents(query, deps.index.serial_numbers, deps.index.named_keys, deps.index.mentioned_keys)
     if missing:
         yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
         return
@@ -237,7 +239,8 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
         yield card
         return
     if not _uses_model(deps, turn):
-        yield extractive_answer(query, passages, deps.index, deps.settings.refuse_threshold)
+        # Instruction paragraphs planted in a document are blanked: the answer never quotes an order.
+        yield extractive_answer(query, screen(passages).passages, deps.index, deps.settings.refuse_threshold)
         return
     yield from generate(deps, query, passages, turn.history, stream)
 
