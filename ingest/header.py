@@ -246,7 +246,9 @@ def _is_numbered_heading(line: str) -> bool:
 
 def _kind_word(line: str) -> str:
     """The kind word a heading starts with."""
-    return KIND_HEADINGS[_KIND_HEADING_RE.match(line.upper())["kind"]]
+    match = _KIND_HEADING_RE.match(line.upper())
+    assert match is not None, line  # called on lines the pattern has matched
+    return KIND_HEADINGS[match["kind"]]
 
 
 def _number_of_line(line: str, lines: list[str], nxt: int) -> tuple[str, int] | None:
@@ -513,7 +515,7 @@ def _is_acronym(word: str, seen: dict[str, Counter[str]]) -> bool:
 def _is_syllable(word: str) -> bool:
     """True when a word has the shape of one Vietnamese syllable: onset, one vowel group, coda."""
     m = re.fullmatch(r"([^aeiouy]*)([aeiouy]+)([^aeiouy]*)", _base(word).lower().replace("đ", "d"))
-    return bool(m) and m[1].upper() in {"", *_ONSETS} and m[3].upper() in _CODAS
+    return m is not None and m[1].upper() in {"", *_ONSETS} and m[3].upper() in _CODAS
 
 
 def _base(word: str) -> str:

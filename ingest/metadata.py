@@ -55,9 +55,9 @@ class _Day:
 
 def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> DocumentMeta:
     """Describe one document from its raw text (date marker) and its cleaned text (everything else)."""
-    header = parse_header(cleaned)
-    if header.is_official:
-        return _official_meta(doc_id, source, cleaned, header)
+    parsed = parse_header(cleaned)
+    if parsed.is_official:
+        return _official_meta(doc_id, source, cleaned, parsed)
     all_lines = [line.strip() for line in cleaned.splitlines()]
     lines = [line for line in all_lines if line]
     official = _official_heading(all_lines)

@@ -300,16 +300,17 @@ def _date(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
 
 
 def _effective(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
-    if not meta.effective:
+    effective = meta.effective
+    if not effective:
         return []
-    found = _sentence(chunks, lambda s: bool(_EFFECT.search(s)) and _mentions_date_or_signing(s, meta.effective))
+    found = _sentence(chunks, lambda s: bool(_EFFECT.search(s)) and _mentions_date_or_signing(s, effective))
     if found is None:
         return []
     chunk, sentence = found
     facts = [_Fact(f"Theo {_reference(meta)}: “{_quoted(sentence)}”", chunk)]
-    if not _date_literal([chunk], meta.effective, within=sentence):
+    if not _date_literal([chunk], effective, within=sentence):
         # "… có hiệu lực kể từ ngày ký": say which day that is, from the header.
-        dated = _date_literal(chunks, meta.effective)
+        dated = _date_literal(chunks, effective)
         if dated:
             facts.append(_Fact(f"Văn bản được ký ngày {dated[1]}", dated[0]))
     return facts
