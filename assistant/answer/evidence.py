@@ -30,7 +30,8 @@ _NUMBER = re.compile(
 _PERSON = re.compile(
     r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
 )
-_LIST_LABEL = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]|[a-zđ]\)|[IVXLC]{1,5}[.)])\s+")
+# A list label or bullet opening a line ("1.", "a)", "II-", "- "): structure, not content.
+LIST_PREFIX = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,3})*[.)]\s*|[IVXLC]{1,5}[.)-]\s*)")
 TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
 
 
@@ -55,7 +56,7 @@ def counts_unit(text: str, query: Query) -> bool:
     unit = query.unit
     if unit is None:
         return False
-    folded = fold(_LIST_LABEL.sub("", text).lower())  # "1. Thành lập …": a list label counts nothing
+    folded = fold(LIST_PREFIX.sub("", text).lower())  # "1. Thành lập …": a list label counts nothing
     alias = UNIT_ALIASES.get(unit)
     if alias:
         return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None

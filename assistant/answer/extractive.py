@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answer.citations import cited_first
 from assistant.answer.evidence import (
+    LIST_PREFIX,
     TYPE_PATTERNS,
     counts_unit,
     has_answer_type,
@@ -134,7 +135,6 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
     return out
 
 
-_LABEL = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,3})*[.)]\s*|[IVXLC]{1,5}[.)-]\s*)")
 _HEADING = re.compile(r"^(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC|CHƯƠNG|ĐIỀU)\s+[\dIVXLC]+[.:]?\s")
 _MIN_WORDS = 5
 # The national heading, its motto and the dateline of an official text ("Hà Nội, ngày 14 tháng 3 năm 2025").
@@ -160,7 +160,7 @@ def _answers_alone(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
         return False  # an issuing body, a kind heading or a title in capitals: a heading, not a statement
-    body = _LABEL.sub("", text)
+    body = LIST_PREFIX.sub("", text)
     if body == text and body[:1].islower():
         return False  # "ị định số 158/…": a crawl fragment, not a sentence with its subject ("a) xây dựng …" is one)
     words = [w for w in syllables(number_free(body)) if any(c.isalpha() for c in w)]

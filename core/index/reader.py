@@ -103,7 +103,8 @@ class IndexReader:
         A store that cannot answer raises here (e.g. its collection was dropped by a rebuild begun meanwhile), so a
         generation that could only answer lexically is never swapped in.
         """
-        _ = self.idf, self.serial_numbers, self.named_keys, self.owners  # cached properties: computed once, here
+        # cached properties: computed once, here, not by the first question
+        _ = self.idf, self.serial_numbers, self.named_keys, self.mentioned_keys, self.owners
         if self.chunks and self.manifest.dim:
             probe = np.full(self.manifest.dim, 1.0 / math.sqrt(self.manifest.dim), dtype=np.float32)
             self.store.query(probe, 1)
@@ -118,18 +119,20 @@ class IndexReader:
         return {term: math.log(1 + n / count) for term, count in df.items()}
 
     @cached_property
+    def named_numbers(self) -> frozenset[str]:
+        """Every document number the collection names, its own or cited, as found ("57-NQ/TW")."""
+        named = {n for r in self.documents.values() for n in r.meta.numbers}
+        return frozenset(named | {n for c in self.chunks.values() for n in c.numbers})
+
+    @cached_property
     def serial_numbers(self) -> frozenset[int]:
         """The serial number of every document number the collection names (its own or cited ones)."""
-        named = {n for r in self.documents.values() for n in r.meta.numbers}
-        named |= {n for c in self.chunks.values() for n in c.numbers}
-        return frozenset(x for n in named if (x := number_of(n)) is not None)
+        return frozenset(x for n in self.named_numbers if (x := number_of(n)) is not None)
 
     @cached_property
     def named_keys(self) -> frozenset[str]:
         """The key of every document number the collection holds or names ("nq:57", "hd:45", "vpcp:11306")."""
-        named = {n for r in self.documents.values() for n in r.meta.numbers}
-        named |= {n for c in self.chunks.values() for n in c.numbers}
-        return frozenset({number_key(n) for n in named} | set(self.owners))
+        return frozenset({number_key(n) for n in self.named_numbers} | set(self.owners))
 
     @cached_property
     def mentioned_keys(self) -> frozenset[str]:
