@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant.answer.card import card_answer
+from assistant.answer.compose import compose
 from assistant.answer.extractive import extractive_answer
 from assistant.answer.generative import generate, rewrite_question
 from assistant.answer.injection import screen, screen_history
@@ -22,6 +23,7 @@ from assistant.answer.refusal import absent_documents, missing_document_refusal
 from assistant.deps import Deps
 from assistant.retrieve.filters import validate_filters
 from assistant.types import Answer, Filters, Passage
+from assistant.understand.parts import question_parts
 from assistant.understand.query import Query, understand
 from core.config import Settings
 from core.errors import UserInputError
@@ -234,6 +236,10 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     if missing:
         yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
         return
+    parts = [] if _uses_model(deps, turn) else question_parts(query)
+    if parts:  # "… do cơ quan nào ban hành và ban hành ngày nào?": each thing asked, answered on its own
+        yield compose(query, [(part, _part_answer(deps, turn, part)) for part in parts], passages)
+        return
     card = card_answer(query, passages, deps.index, deps.retriever.passage)
     if card is not None:
         yield card
@@ -243,6 +249,16 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
         yield extractive_answer(query, screen(passages).passages, deps.index, deps.settings.refuse_threshold)
         return
     yield from generate(deps, query, passages, turn.history, stream)
+
+
+def _part_answer(deps: Deps, turn: Turn, part: Query) -> Answer:
+    """One part of a question asking several things: its own passages, then the card or the extractive answer."""
+    ranking = deps.retriever.rank(part, turn.filters, turn.method, deps.settings.fusion)
+    passages = deps.retriever.select(ranking, turn.k or deps.settings.top_k)
+    card = card_answer(part, passages, deps.index, deps.retriever.passage)
+    if card is not None:
+        return card
+    return extractive_answer(part, screen(passages).passages, deps.index, deps.settings.refuse_threshold)
 
 
 def _uses_model(deps: Deps, turn: Turn) -> bool:

@@ -28,7 +28,10 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _PERSON = re.compile(
-    r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban)\b"
+    r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban"
+    # bodies that answer "cơ quan nào" by name (not "Chính phủ" or "Quốc hội": nearly every sentence says them)
+    r"|Ngân hàng Nhà nước|Tổng cục|Cục|Viện|Tòa án|Kiểm toán Nhà nước|Bảo hiểm xã hội Việt Nam|Mặt trận Tổ quốc"
+    r"|Thông tấn xã|Đài Truyền hình|Đài Tiếng nói)\b"
 )
 # A list label or bullet opening a line ("1.", "a)", "II-", "- "): structure, not content.
 LIST_PREFIX = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,3})*[.)]\s*|[IVXLC]{1,5}[.)-]\s*)")

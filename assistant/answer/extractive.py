@@ -37,6 +37,7 @@ MAX_SENTENCES = 3
 MAX_LIST_ITEMS = 8
 OWN_DOCUMENT_BONUS = 0.1
 NUMBER_TERM_WEIGHT = 0.25
+BACKGROUND_WEIGHT = 0.5
 _ISSUANCE = re.compile(r"\b(ban hanh|ky|thong qua|hieu luc|ra doi|issued|signed|adopted)\b")
 _LIST_ITEM = re.compile(r"\s*(?:[-–•+*]\s|[a-zđ][)]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s)")
 
@@ -81,6 +82,11 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     for term in _number_terms(query):
         if term in weights:  # "77/2025/NĐ-CP" names the document; what is asked about it is in the other words
             weights[term] *= NUMBER_TERM_WEIGHT
+    if query.background:  # one part of a question asking several things: its own words choose the sentence
+        own_words = set(content_terms(syllables(query.asked)))
+        for term in weights:
+            if term not in own_words:
+                weights[term] *= BACKGROUND_WEIGHT
     if query.qtype == "yesno":  # "… có được tổ chức trực tuyến không?": the predicate is what is asked
         for term in terms[-2:]:
             weights[term] *= 2

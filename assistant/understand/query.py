@@ -100,6 +100,8 @@ class Query:
     no_diacritics: bool = False
     number_keys: list[str] = field(default_factory=list)
     asked: str = ""  # this turn's own words (a follow-up's text also carries the previous question)
+    # One part of a question asking several things: the rest of the question, whose words weigh less.
+    background: str = ""
     # Features of the question, computed once here: answering reads them, never recomputes them.
     names: list[str] = field(init=False)  # proper names (places, people) the question gives
     bodies: list[str] = field(init=False)  # bodies it names ("bo noi" for "Bộ Nội vụ"), folded
