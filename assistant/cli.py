@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, search, serve, material, eval.
+"""The `assistant` command: ingest, ask, search, serve, mcp, material, eval.
 
 Exit codes: 0 success; 1 a domain error (no index, bad input...: message on stderr); 2 a usage error
 (click's); 3 the index is busy (another `assistant ingest` is writing it: retry later).
@@ -16,7 +16,7 @@ import typer
 
 from assistant import pipeline
 from assistant.api.logs import JsonFormatter
-from assistant.deps import load_deps
+from assistant.deps import LiveDeps, load_deps
 from assistant.material import formats
 from assistant.material.builder import build_pack
 from assistant.material.types import Audience
@@ -232,6 +232,15 @@ def _check_workers(settings: Settings, workers: int) -> None:
         f"Chạy nhiều tiến trình (--workers {workers}) cần lưu vector trong máy chủ Chroma: "
         "hãy đặt ASSISTANT_CHROMA_URL, chạy `assistant ingest --rebuild`, hoặc dùng --workers 1.",
     )
+
+
+@app.command("mcp")
+def mcp_stdio(index: IndexOpt = None) -> None:
+    """Serve the tools (ask, search_documents, get_document, list_documents) to an MCP client over stdio."""
+    from assistant.api.mcp_server import run_stdio  # the MCP SDK and the HTTP stack load for this command only
+
+    settings = _settings(index)
+    run_stdio(LiveDeps(settings))  # the index opens once, and follows new commits as `serve` does
 
 
 @app.command()

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api import admin, errors, openai_compat, pages
+from assistant.api import admin, errors, mcp_server, openai_compat, pages
 from assistant.api.deps import follow_index, open_deps
 from assistant.api.limits import InFlightLimiter, RateLimiter, rates_from
 from assistant.api.logs import configure_access_log
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         configure_access_log(settings)
         await open_deps(app.state)
-        async with anyio.create_task_group() as tasks:
+        async with app.state.mcp.running(), anyio.create_task_group() as tasks:  # /mcp's task group: the app's life
             if settings.reload_interval > 0:
                 tasks.start_soon(follow_index, app.state.live, settings.reload_interval)
             try:
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origins,
         allow_origin_regex=LOCAL_ORIGINS,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID", "Mcp-Protocol-Version"],
         expose_headers=["Retry-After", "X-Request-ID"],
     )
     app.add_middleware(HostCheck, allowed=settings.allowed_hosts, metrics=metrics)
@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(openai_compat.router, dependencies=openai_compat.limited_by(rates))
     app.include_router(admin.router)
     app.include_router(pages.router)
+    # /mcp: the MCP tools over streamable HTTP (client keys, Origins and limits as on /v1; see docs/MCP.md).
+    app.state.mcp = mcp_server.McpEndpoint(app.state, rates, LOCAL_ORIGINS)
+    app.add_route("/mcp", app.state.mcp, include_in_schema=False)
     app.openapi = _events_described(app.openapi)  # type: ignore[method-assign]
     return app
 
