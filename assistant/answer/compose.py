@@ -7,6 +7,8 @@ the whole question is refused; a part naming a document the collection lacks kee
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.answer.citations import cited_first, rewrite_markers
 from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
@@ -29,13 +31,18 @@ def compose(query: Query, parts: list[tuple[Query, Answer]], passages: list[Pass
         if answer.refused:
             texts.append(_not_stated(part, query.language))
             continue
-        by_old = {p.n: number[p.chunk_id] for p in answer.sources if p.chunk_id in number}
-        text = rewrite_markers(answer.answer, lambda ns, by_old=by_old: [by_old[n] for n in ns if n in by_old])
+        text = rewrite_markers(
+            answer.answer, _renumbering({p.n: number[p.chunk_id] for p in answer.sources if p.chunk_id in number})
+        )
         if text not in texts:  # one sentence can answer two parts ("Kết quả: 95; Cơ quan chủ trì: Bộ Y tế")
             texts.append(text)
     refused_parts = [part.asked for part, answer in parts if answer.refused]
     warnings = [f"asked in {len(parts)} parts" + (f"; not stated: {refused_parts}" if refused_parts else "")]
     return Answer(answer=" ".join(texts), sources=sources, refused=False, warnings=warnings)
+
+
+def _renumbering(by_old: dict[int, int]) -> Callable[[list[int]], list[int]]:
+    return lambda numbers: [by_old[n] for n in numbers if n in by_old]
 
 
 def _not_stated(part: Query, language: str) -> str:

@@ -85,6 +85,18 @@ _EN_VI = {
     "provinces": "tỉnh", "cities": "thành phố", "city": "thành phố", "connected": "kết nối điểm cầu",
     "completed": "hoàn thành", "overdue": "quá hạn", "deputy": "phó", "standing": "thường trực",
     "proposed": "đề xuất", "invest": "đầu tư", "training": "tập huấn", "officials": "cán bộ công chức",
+    "central": "trung ương", "general": "tổng", "share": "tỷ lệ", "gdp": "GDP", "r&d": "nghiên cứu và phát triển",
+    "research": "nghiên cứu", "development": "phát triển", "spending": "chi", "expenditure": "chi",
+    "ministry": "bộ", "ministries": "bộ", "leads": "chủ trì", "lead": "chủ trì", "programme": "chương trình",
+    "program": "chương trình", "diplomacy": "ngoại giao", "action": "hành động", "government": "chính phủ",
+    "report": "báo cáo", "reports": "báo cáo", "six-monthly": "6 tháng", "annual": "hằng năm", "send": "gửi",
+    "experts": "chuyên gia", "attracted": "thu hút", "attract": "thu hút", "data": "dữ liệu", "centres": "trung tâm",
+    "centers": "trung tâm", "centre": "trung tâm", "commercial": "thương mại", "capacity": "công suất",
+    "administrative": "hành chính", "units": "đơn vị", "commune-level": "cấp xã", "rearrangement": "sắp xếp",
+    "merger": "sắp xếp", "law": "luật", "effect": "hiệu lực", "signed": "ký", "notice": "thông báo",
+    "letter": "công văn", "office": "văn phòng", "draft": "dự thảo", "ministerial": "bộ", "decree": "nghị định",
+    "circular": "thông tư", "national": "quốc gia", "database": "cơ sở dữ liệu", "enterprises": "doanh nghiệp",
+    "companies": "doanh nghiệp", "startups": "khởi nghiệp", "percent": "%", "deadline": "thời hạn",
 }  # fmt: skip
 
 

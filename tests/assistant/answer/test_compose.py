@@ -62,3 +62,12 @@ def test_one_sentence_answering_two_parts_is_said_once() -> None:
     same = "Kết quả: 95; Cơ quan chủ trì: Bộ Y tế [1]."
     got = compose(query, [(p, _answer(same, ["a"])) for p in parts], [])
     assert got.answer == same
+
+
+def test_a_part_source_neither_cited_nor_among_the_question_passages_is_left_out() -> None:
+    query = understand(QUESTION)
+    first, second = question_parts(query)
+    got = compose(query, [(first, _answer("Do Đảng đoàn Quốc hội [1].", ["a", "only-in-part"])),
+                          (second, refusal(second, []))], [_passage(1, "w")])  # fmt: skip
+    assert [p.chunk_id for p in got.sources] == ["a", "w"]
+    assert got.answer.startswith("Do Đảng đoàn Quốc hội [1].")
