@@ -88,7 +88,8 @@ def ingest(
         return
     typer.echo(
         f"{s.documents} documents: {s.added} added, {s.updated} updated, {s.removed} removed, "
-        f"{s.unchanged} unchanged; {s.chunks} chunks, {s.chunks_embedded} embedded in {s.seconds:.1f} s{skipped}"
+        f"{s.unchanged} unchanged; {s.chunks} chunks, {s.chunks_embedded} embedded, {s.cache_hits} from the cache "
+        f"in {s.seconds:.1f} s{skipped}"
     )
 
 

@@ -2,7 +2,10 @@
 
 Incremental and crash-safe: a document's chunks are stored under ids that carry its content hash, and
 only the manifest (written atomically, last) makes them visible. A killed run leaves its embedded chunks
-in Chroma; the next run finds them there, embeds only what is missing, then commits.
+in Chroma; the next run finds them there, embeds only what is missing, then commits. What is missing is first
+looked up in the embedding cache (core.index.embedcache) by the hash of its text: only texts never embedded by
+this embedder reach the model, each once, so an edited paragraph or a new processing version costs only the
+chunks whose text changed.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from core.config import Settings
 from core.embedders import Embedder
 from core.errors import IndexBusyError, IndexMismatchError, UpstreamError, UserInputError
+from core.index.embedcache import EmbedCache, embedder_identity, text_sha
 from core.index.layout import (
     DocEntry,
     DocRecord,
@@ -51,7 +56,9 @@ logger = logging.getLogger(__name__)
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
 PROCESSING = 4
 
-Progress = Callable[[int, int], None]  # (chunks just embedded, chunks to embed in this run)
+Progress = Callable[[int, int], None]  # (chunks just stored, chunks to store in this run)
+EMBED_BATCH = 8  # texts per embedder call
+UPSERT_BATCH = 256  # chunks per Chroma upsert of vectors already known
 
 
 @dataclass
@@ -62,7 +69,8 @@ class IngestSummary:
     removed: int = 0
     unchanged: int = 0
     chunks: int = 0
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # texts the embedder actually read in this run
+    cache_hits: int = 0  # chunks stored with a vector from the cache (or from a same-text chunk of this run)
     seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
 
@@ -225,6 +233,8 @@ class Ingestor:
         """
         self.layout.manifest.unlink(missing_ok=True)
         self._drop_vectors()
+        for path in self.layout.embed_cache_files():
+            path.unlink(missing_ok=True)
         for path in [self.layout.docs, *self.layout.lexical_dirs()]:
             if path.is_dir():
                 shutil.rmtree(path)
@@ -272,15 +282,23 @@ class Ingestor:
             return self._finish(summary, old, started)  # nothing changed (at most unreadable files)
 
         store = ChromaStore(self.layout.chroma, create=True)
-        summary.chunks_embedded = self._embed_missing(store, records, progress)
-        for item, record in records:
-            new.documents[item.doc_id] = DocEntry(
-                item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
-            )
-            summary.added += item.is_new
-            summary.updated += not item.is_new
-        self._commit(new, store)
+        cache = self._open_cache()
+        try:
+            self._embed_missing(store, cache, records, summary, progress)
+            for item, record in records:
+                new.documents[item.doc_id] = DocEntry(
+                    item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
+                )
+                summary.added += item.is_new
+                summary.updated += not item.is_new
+            self._commit(new, store, cache)
+        finally:
+            cache.close()
         return self._finish(summary, new, started)
+
+    def _open_cache(self) -> EmbedCache:
+        dim = self.embedder.dim
+        return EmbedCache(self.layout.embed_cache, embedder_identity(self.embedder), dim)
 
     def _plan(
         self, old: Manifest | None, found: dict[str, tuple[Path, str]], summary: IngestSummary
@@ -365,29 +383,60 @@ class Ingestor:
         )
         return DocRecord(meta, cleaned, chunks)
 
-    def _embed_missing(self, store: VectorStore, records, progress: Progress | None) -> int:
-        """Embed and store chunks that Chroma does not hold yet (all, except after an interruption)."""
+    def _embed_missing(
+        self,
+        store: VectorStore,
+        cache: EmbedCache,
+        records: list[tuple[_Pending, DocRecord]],
+        summary: IngestSummary,
+        progress: Progress | None,
+    ) -> None:
+        """Store the chunks Chroma does not hold yet: cached vectors first, then each new text embedded once."""
         todo: list[tuple[DocRecord, Chunk]] = []
         for _, record in records:
-            ids = [c.chunk_id for c in record.chunks]
-            have = store.existing(ids)
+            have = store.existing([c.chunk_id for c in record.chunks])
             todo.extend((record, c) for c in record.chunks if c.chunk_id not in have)
-        batch = 8
-        for i in range(0, len(todo), batch):
-            part = todo[i : i + batch]
-            texts = [embedding_text(r.meta.title, c) for r, c in part]
-            vectors = self.embedder.embed_documents(texts)
+        by_sha: dict[str, list[tuple[DocRecord, Chunk]]] = {}
+        texts: dict[str, str] = {}
+        for record, chunk in todo:
+            text = embedding_text(record.meta.title, chunk)
+            sha = text_sha(text)
+            by_sha.setdefault(sha, []).append((record, chunk))
+            texts[sha] = text
+        cached = cache.get(list(by_sha))
+        if cached:
+            self._store(store, by_sha, cached, len(todo), progress)
+        misses = sorted((sha for sha in by_sha if sha not in cached), key=lambda sha: len(texts[sha]))
+        for i in range(0, len(misses), EMBED_BATCH):  # sorted by length: a batch pads to its longest text
+            part = misses[i : i + EMBED_BATCH]
+            vectors = self.embedder.embed_documents([texts[sha] for sha in part])
+            cache.put(part, vectors)  # before Chroma: a kill between the two finds the vectors cached
+            self._store(store, by_sha, dict(zip(part, vectors, strict=True)), len(todo), progress)
+        summary.chunks_embedded = len(misses)
+        summary.cache_hits = len(todo) - len(misses)
+
+    def _store(
+        self,
+        store: VectorStore,
+        by_sha: dict[str, list[tuple[DocRecord, Chunk]]],
+        vectors: dict[str, np.ndarray],
+        total: int,
+        progress: Progress | None,
+    ) -> None:
+        """Upsert every chunk whose text has a vector in `vectors`, in Chroma-sized calls."""
+        rows = [(r, c, vectors[sha]) for sha in vectors for r, c in by_sha[sha]]
+        for i in range(0, len(rows), UPSERT_BATCH):
+            part = rows[i : i + UPSERT_BATCH]
             store.upsert(
-                [c.chunk_id for _, c in part],
-                vectors,
-                [c.text for _, c in part],
-                [_chroma_metadata(r, c) for r, c in part],
+                [c.chunk_id for _, c, _ in part],
+                np.stack([v for _, _, v in part]),
+                [c.text for _, c, _ in part],
+                [_chroma_metadata(r, c) for r, c, _ in part],
             )
             if progress:
-                progress(len(part), len(todo))
-        return len(todo)
+                progress(len(part), total)
 
-    def _commit(self, manifest: Manifest, store: VectorStore) -> None:
+    def _commit(self, manifest: Manifest, store: VectorStore, cache: EmbedCache) -> None:
         """Build the lexical index, write the manifest (the commit), then drop what it no longer names."""
         records = {d: read_record(self.index_dir, e.record) for d, e in manifest.documents.items()}
         chunk_ids, texts = [], []
@@ -401,6 +450,8 @@ class Ingestor:
         LexicalIndex.build(chunk_ids, texts).save(self.layout.lexical(manifest.lexical))
         write_manifest(self.index_dir, manifest)
         self._collect_garbage(manifest, store)
+        dropped = cache.keep_only(text_sha(text) for text in texts)
+        logger.debug("embedding cache: %d entries no live chunk uses dropped", dropped)
 
     def _collect_garbage(self, manifest: Manifest, store: VectorStore) -> None:
         live = set(manifest.chunk_ids())

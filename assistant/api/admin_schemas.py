@@ -21,7 +21,8 @@ class IngestSummary(BaseModel):
     removed: int
     unchanged: int
     chunks: int
-    chunks_embedded: int
+    chunks_embedded: int = Field(description="passages the embedder read in this run")
+    cache_hits: int = Field(default=0, description="passages whose vectors came from the embedding cache")
     seconds: float
     skipped: list[SkippedFile]
 

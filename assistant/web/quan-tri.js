@@ -37,7 +37,7 @@
     kinds: { upload: "Tải lên", delete: "Xoá tài liệu", ingest: "Nạp lại", rebuild: "Tạo lại chỉ mục" },
     progress: (done, total) => (total ? `${done}/${total} đoạn đã nhúng` : "Đang đọc tài liệu…"),
     summary: (s) => `${s.documents} tài liệu: thêm ${s.added}, cập nhật ${s.updated}, xoá ${s.removed}, ` +
-      `giữ nguyên ${s.unchanged}; ${s.chunks_embedded} đoạn được nhúng trong ${s.seconds.toFixed(1).replace(".", ",")} giây.`,
+      `giữ nguyên ${s.unchanged}; ${s.chunks_embedded} đoạn được nhúng (${s.cache_hits ?? 0} đoạn lấy lại từ bộ nhớ đệm) trong ${s.seconds.toFixed(1).replace(".", ",")} giây.`,
     skipped: (source, reason) => `Bỏ qua ${source}: ${reason}`,
     generation: (g) => ` Đang phục vụ chỉ mục thế hệ ${g}.`,
     feedbackCount: (total, counts) => `${total} góp ý (${counts.down} chưa hài lòng, ${counts.up} hài lòng).`,

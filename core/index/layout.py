@@ -6,6 +6,7 @@ Layout (everything under one directory, so an index can be copied or thrown away
   chroma/                the embedded vector store (one collection, embeddings always supplied by us), or, in
                          server mode, only server.json: the Chroma server and collection holding the vectors
   lexical-<generation>/  BM25 fields and the diacritic restorer
+  embedcache.sqlite      passage vectors by (embedder identity, text hash), reused across versions (embedcache.py)
   .lock                  held by the one process that writes
 """
 
@@ -43,6 +44,14 @@ class Layout:
     @property
     def lock(self) -> Path:
         return self.root / ".lock"
+
+    @property
+    def embed_cache(self) -> Path:
+        return self.root / "embedcache.sqlite"
+
+    def embed_cache_files(self) -> list[Path]:
+        """The cache and SQLite's side files (a rollback journal left by a killed run)."""
+        return [self.embed_cache, self.root / "embedcache.sqlite-journal", self.root / "embedcache.sqlite-wal"]
 
     def record(self, name: str) -> Path:
         return self.docs / name

@@ -119,7 +119,9 @@ def test_run_first_ingest_adds_all_documents_under_index_dir(tmp_path: Path, mon
 
     assert (summary.documents, summary.added, summary.updated, summary.unchanged) == (3, 3, 0, 0)
     assert summary.chunks == summary.chunks_embedded > 3 and summary.skipped == []
-    assert sorted(p.name for p in index.iterdir()) == [".lock", "chroma", "docs", "lexical-1", "manifest.json"]
+    assert sorted(p.name for p in index.iterdir()) == [
+        ".lock", "chroma", "docs", "embedcache.sqlite", "lexical-1", "manifest.json"
+    ]  # fmt: skip
     manifest = read_manifest(index)
     assert manifest is not None and manifest.embedder == HashEmbedder.name and manifest.dim == 64
     assert manifest.generation == 1 and manifest.lexical == "lexical-1"
@@ -343,7 +345,9 @@ def test_run_rebuild_after_ingest_in_same_process_reembeds(tmp_path: Path) -> No
     assert (summary.added, summary.unchanged) == (3, 0)
     assert summary.chunks_embedded == summary.chunks == first.chunks == len(embedder.embedded)
     assert read_manifest(index).generation == 1
-    assert sorted(p.name for p in index.iterdir()) == [".lock", "chroma", "docs", "lexical-1", "manifest.json"]
+    assert sorted(p.name for p in index.iterdir()) == [
+        ".lock", "chroma", "docs", "embedcache.sqlite", "lexical-1", "manifest.json"
+    ]  # fmt: skip
     assert not (index / "docs" / "stale.json").exists()
     assert_manifest_matches_chroma(index)
     check = "import sys; from pathlib import Path; from core.index.reader import IndexReader; "
@@ -619,7 +623,9 @@ def test_collection_text_without_our_vectors_refused_never_embedded_by_chroma(tm
 def test_index_from_older_processing_version_reprocessed_and_old_vectors_dropped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A new cleaning/chunking version re-embeds every document under new ids; the old chunks are collected."""
+    """A new cleaning/chunking version re-stores every document under new ids; the old chunks are collected.
+
+    The texts did not change here, so their vectors come from the embedding cache: nothing is embedded again."""
     import ingest.pipeline as pipeline_module
 
     docs = make_documents(tmp_path)
@@ -631,7 +637,7 @@ def test_index_from_older_processing_version_reprocessed_and_old_vectors_dropped
 
     again = ingest(index, docs)
 
-    assert again.updated == first.added and again.chunks_embedded == again.chunks > 0
+    assert again.updated == first.added and again.cache_hits == again.chunks > 0 and again.chunks_embedded == 0
     assert read_manifest(index).processing == PROCESSING
     assert chroma_ids(index) == set(read_manifest(index).chunk_ids())
     assert not chroma_ids(index) & old_ids
@@ -837,7 +843,7 @@ def test_run_rebuild_leaves_what_the_index_does_not_own(tmp_path: Path) -> None:
 
     assert (index / "chroma-server" / "chroma.sqlite3").read_bytes() == b"server data"
     assert sorted(p.name for p in index.iterdir()) == [
-        ".lock", "chroma", "chroma-server", "docs", "lexical-1", "manifest.json"
+        ".lock", "chroma", "chroma-server", "docs", "embedcache.sqlite", "lexical-1", "manifest.json"
     ]  # fmt: skip
 
 
