@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.deps import Deps
 from core.errors import DocumentNotFoundError
+from core.index.layout import DocRecord
 
 
 def get_document(deps: Deps, doc_id: str) -> dict[str, object]:
@@ -18,7 +19,11 @@ def get_document(deps: Deps, doc_id: str) -> dict[str, object]:
 
 
 def document_summary(deps: Deps, doc_id: str) -> dict[str, object]:
-    record = deps.index.documents[doc_id]
+    return summarise(doc_id, deps.index.documents[doc_id])
+
+
+def summarise(doc_id: str, record: DocRecord) -> dict[str, object]:
+    """The metadata of one document as the API lists it."""
     meta = record.meta
     return {
         "id": doc_id,

@@ -143,6 +143,8 @@ def source_line(source: dict[str, Any]) -> str:
     details = [*(source.get("numbers") or [])[:1], vietnamese_date(source.get("date")), source.get("section") or ""]
     details = [d for d in details if d]
     title = " ".join(str(source.get("title") or source.get("source") or "").split())
+    if source.get("handbook_url"):  # the passage in the handbook (Sổ tay), for chat UIs that render Markdown links
+        title = f"[{title}]({source['handbook_url']})"
     return f"{title} — {', '.join(details)}" if details else title
 
 

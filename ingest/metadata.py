@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from core.docnumbers import find_numbers, number_spans
 from core.index.types import DocumentMeta
 from ingest.header import KIND_HEADINGS, Header, parse_header
+from ingest.relations import extract_references
 
 _TITLE_MAX = 120
 _OFFICIAL_TITLE_MAX = 160  # "Nghị quyết về …": the kind and the whole subject, cut near here
@@ -70,7 +71,7 @@ def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> Docume
         body, header = lines[used:], lines[:_HEADER_LINES]
     # The lead is the first paragraph of body; a short note's only line will do.
     lead = next((line for line in body if len(line) >= _LEAD_MIN), next((b for b in body if b), ""))
-    return DocumentMeta(
+    meta = DocumentMeta(
         doc_id=doc_id,
         source=source,
         title=title or doc_id,
@@ -79,11 +80,13 @@ def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> Docume
         numbers=find_numbers(cleaned),
         places=find_places(cleaned),
     )
+    meta.references = extract_references(meta, cleaned)
+    return meta
 
 
 def _official_meta(doc_id: str, source: str, cleaned: str, header: Header) -> DocumentMeta:
     """An official text described by its header: the precise kind, the title "Kind subject", the date of issue."""
-    return DocumentMeta(
+    meta = DocumentMeta(
         doc_id=doc_id,
         source=source,
         title=_header_title(header) or doc_id,
@@ -102,6 +105,8 @@ def _official_meta(doc_id: str, source: str, cleaned: str, header: Header) -> Do
         replaces=list(header.replaces),
         amends=list(header.amends),
     )
+    meta.references = extract_references(meta, cleaned, header.body_start)
+    return meta
 
 
 # --- title and kind ----------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import shutil
 import sys
+import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -54,11 +56,15 @@ logger = logging.getLogger(__name__)
 
 # Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
-PROCESSING = 4
+PROCESSING = 5  # 5: each record carries its references to other documents (ingest.relations)
 
-Progress = Callable[[int, int], None]  # (chunks just stored, chunks to store in this run)
+# (chunks just stored, chunks known so far to store in this run: it grows while documents are still being read)
+Progress = Callable[[int, int], None]
 EMBED_BATCH = 8  # texts per embedder call
-UPSERT_BATCH = 256  # chunks per Chroma upsert of vectors already known
+UPSERT_BATCH = 256  # chunks per Chroma upsert (and embedding-cache transaction), at most
+FLUSH_SECONDS = 2.0  # ... or fewer, when this long has passed: a slow embedder's work is stored as it goes
+PREPARE_AHEAD = 16  # documents loaded, cleaned and chunked ahead of the embedder
+GROUP_CHUNKS = 256  # chunks of ready documents looked up in Chroma and the cache together
 
 
 @dataclass
@@ -273,28 +279,37 @@ class Ingestor:
         self._place_vectors(old)
         found = scan_documents(documents_dir, summary.skipped, self.link_roots)
         new, pending = self._plan(old, found, summary)
-        records = self._prepare(pending, summary)
-        prepared = {item.doc_id for item, _ in records}
-        for item in pending:  # unreadable or over a limit now: keep the version already indexed, if any
-            if item.doc_id not in prepared and old and item.doc_id in old.documents:
-                new.documents[item.doc_id] = old.documents[item.doc_id]
-        if old and old.lexical and not records and new.documents == old.documents:
-            return self._finish(summary, old, started)  # nothing changed (at most unreadable files)
-
-        store = ChromaStore(self.layout.chroma, create=True)
-        cache = self._open_cache()
+        sink = _VectorSink(self.layout, self.embedder, summary, progress)
         try:
-            self._embed_missing(store, cache, records, summary, progress)
+            records = self._prepare_and_embed(pending, summary, sink)
+            prepared = {item.doc_id for item, _ in records}
+            for item in pending:  # unreadable or over a limit now: keep the version already indexed, if any
+                if item.doc_id not in prepared and old and item.doc_id in old.documents:
+                    new.documents[item.doc_id] = old.documents[item.doc_id]
+            if old and old.lexical and not records and new.documents == old.documents:
+                return self._finish(summary, old, started)  # nothing changed (at most unreadable files)
             for item, record in records:
                 new.documents[item.doc_id] = DocEntry(
                     item.source, item.sha256, _record_name(item), [c.chunk_id for c in record.chunks]
                 )
                 summary.added += item.is_new
                 summary.updated += not item.is_new
-            self._commit(new, store, cache)
+            self._commit(new, sink.store(), sink.cache())
         finally:
-            cache.close()
+            sink.close()
         return self._finish(summary, new, started)
+
+    def _prepare_and_embed(
+        self, pending: list[_Pending], summary: IngestSummary, sink: _VectorSink
+    ) -> list[tuple[_Pending, DocRecord]]:
+        """Documents are loaded, cleaned and chunked in a thread, up to PREPARE_AHEAD ahead of the embedder."""
+        out: list[tuple[_Pending, DocRecord]] = []
+        with _Prefetch(lambda item: self._prepare_one(item, summary), pending, PREPARE_AHEAD) as ready:
+            for group in ready.groups(GROUP_CHUNKS):
+                sink.add(group)
+                out.extend(group)
+        sink.finish()
+        return out
 
     def _open_cache(self) -> EmbedCache:
         dim = self.embedder.dim
@@ -336,22 +351,19 @@ class Ingestor:
                 f"Chỉ mục được tạo bằng mô hình {old.embedder!r}; hãy chạy `assistant ingest --rebuild`.",
             )
 
-    def _prepare(self, pending: list[_Pending], summary: IngestSummary) -> list[tuple[_Pending, DocRecord]]:
-        """Load, clean, describe and chunk every new or changed document; unreadable ones are skipped."""
-        out = []
-        for item in pending:
-            name = _record_name(item)
-            left = self.layout.record(name).exists()  # left by an interrupted run: same content
-            try:
-                record = read_record(self.index_dir, name) if left else self._describe(item, self._load(item))
-                self._check_chunks(item, record)
-            except UnreadableDocumentError as exc:
-                _skip(summary.skipped, item.source, exc.reason)
-                continue
-            if not left:
-                write_record(self.index_dir, name, record)
-            out.append((item, record))
-        return out
+    def _prepare_one(self, item: _Pending, summary: IngestSummary) -> tuple[_Pending, DocRecord] | None:
+        """Load, clean, describe and chunk one new or changed document; None (and listed) when unreadable."""
+        name = _record_name(item)
+        left = self.layout.record(name).exists()  # left by an interrupted run: same content
+        try:
+            record = read_record(self.index_dir, name) if left else self._describe(item, self._load(item))
+            self._check_chunks(item, record)
+        except UnreadableDocumentError as exc:
+            _skip(summary.skipped, item.source, exc.reason)
+            return None
+        if not left:
+            write_record(self.index_dir, name, record)
+        return item, record
 
     def _load(self, item: _Pending) -> str:
         return load_text(item.path, self.limits.load)
@@ -382,59 +394,6 @@ class Ingestor:
             parts=parts,
         )
         return DocRecord(meta, cleaned, chunks)
-
-    def _embed_missing(
-        self,
-        store: VectorStore,
-        cache: EmbedCache,
-        records: list[tuple[_Pending, DocRecord]],
-        summary: IngestSummary,
-        progress: Progress | None,
-    ) -> None:
-        """Store the chunks Chroma does not hold yet: cached vectors first, then each new text embedded once."""
-        todo: list[tuple[DocRecord, Chunk]] = []
-        for _, record in records:
-            have = store.existing([c.chunk_id for c in record.chunks])
-            todo.extend((record, c) for c in record.chunks if c.chunk_id not in have)
-        by_sha: dict[str, list[tuple[DocRecord, Chunk]]] = {}
-        texts: dict[str, str] = {}
-        for record, chunk in todo:
-            text = embedding_text(record.meta.title, chunk)
-            sha = text_sha(text)
-            by_sha.setdefault(sha, []).append((record, chunk))
-            texts[sha] = text
-        cached = cache.get(list(by_sha))
-        if cached:
-            self._store(store, by_sha, cached, len(todo), progress)
-        misses = sorted((sha for sha in by_sha if sha not in cached), key=lambda sha: len(texts[sha]))
-        for i in range(0, len(misses), EMBED_BATCH):  # sorted by length: a batch pads to its longest text
-            part = misses[i : i + EMBED_BATCH]
-            vectors = self.embedder.embed_documents([texts[sha] for sha in part])
-            cache.put(part, vectors)  # before Chroma: a kill between the two finds the vectors cached
-            self._store(store, by_sha, dict(zip(part, vectors, strict=True)), len(todo), progress)
-        summary.chunks_embedded = len(misses)
-        summary.cache_hits = len(todo) - len(misses)
-
-    def _store(
-        self,
-        store: VectorStore,
-        by_sha: dict[str, list[tuple[DocRecord, Chunk]]],
-        vectors: dict[str, np.ndarray],
-        total: int,
-        progress: Progress | None,
-    ) -> None:
-        """Upsert every chunk whose text has a vector in `vectors`, in Chroma-sized calls."""
-        rows = [(r, c, vectors[sha]) for sha in vectors for r, c in by_sha[sha]]
-        for i in range(0, len(rows), UPSERT_BATCH):
-            part = rows[i : i + UPSERT_BATCH]
-            store.upsert(
-                [c.chunk_id for _, c, _ in part],
-                np.stack([v for _, _, v in part]),
-                [c.text for _, c, _ in part],
-                [_chroma_metadata(r, c) for r, c, _ in part],
-            )
-            if progress:
-                progress(len(part), total)
 
     def _commit(self, manifest: Manifest, store: VectorStore, cache: EmbedCache) -> None:
         """Build the lexical index, write the manifest (the commit), then drop what it no longer names."""

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api import admin, errors, mcp_server, openai_compat, pages
+from assistant.api import admin, errors, handbook, mcp_server, openai_compat, pages
 from assistant.api.deps import follow_index, open_deps
 from assistant.api.limits import InFlightLimiter, RateLimiter, rates_from
 from assistant.api.logs import configure_access_log
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HostCheck, allowed=settings.allowed_hosts, metrics=metrics)
     app.add_middleware(Serving, settings=settings, metrics=metrics)
     app.include_router(router)
+    app.include_router(handbook.router)  # /api/documents…: the handbook's documents
     app.include_router(openai_compat.router, dependencies=openai_compat.limited_by(rates))
     app.include_router(admin.router)
     app.include_router(pages.router)

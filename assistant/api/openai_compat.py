@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -28,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant import openai_face, pipeline, streaming
 from assistant.api import errors
 from assistant.api.deps import DepsDep, MetricsDep
+from assistant.api.handbook import link_sources
 from assistant.api.limits import ClientIdentity, InFlightLimiter, RateLimiter
 from assistant.api.responses import RETRY_AFTER
 from assistant.api.routes import EventStreamResponse, public_answer
@@ -315,7 +317,8 @@ async def chat_completions(
         if body.stream:
             events = streaming.chat_events(deps, turn)
             include_usage = bool(body.stream_options and body.stream_options.include_usage)
-            chunks = _chunks(events, turn, body.model, completion_id, created, include_usage, metrics, slot)
+            link = partial(link_sources, index=deps.index, request=request)
+            chunks = _chunks(events, turn, body.model, completion_id, created, include_usage, metrics, slot, link)
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
             return EventStreamResponse(chunks, headers=headers, background=BackgroundTask(slot.release))
         trace = await run_in_threadpool(pipeline.run, deps, turn)
@@ -324,6 +327,7 @@ async def chat_completions(
         raise
     slot.release()
     answer = public_answer(trace.answer.to_dict())
+    answer["sources"] = link_sources(answer["sources"], deps.index, request)
     metrics.observe_answer(answer)
     content = openai_face.assistant_content(answer)
     completion = ChatCompletion(
@@ -388,6 +392,7 @@ async def _chunks(
     include_usage: bool,
     metrics: Any,
     slot: Slot,
+    link: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
 ) -> AsyncIterator[bytes]:
     """`chat.completion.chunk` events: the role, the deltas, the "Nguồn" list, the finish with `tro_ly`, [DONE]."""
 
@@ -403,6 +408,7 @@ async def _chunks(
                 yield chunk({"content": event.data["text"]})
                 continue
             answer = public_answer(event.data)
+            answer["sources"] = link(answer["sources"])
             metrics.observe_answer(answer)
             sources = openai_face.sources_markdown(answer)
             if sources:

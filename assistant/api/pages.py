@@ -1,5 +1,5 @@
-"""The chat page, the embedding demo, the lesson-drafting page, the admin page and their scripts, served from
-assistant/web/.
+"""The chat page, the embedding demo, the lesson-drafting page, the admin page, the document handbook (/so-tay)
+and their scripts, served from assistant/web/.
 
 The scripts share their helpers (h, formatDate, sourceLine, writeClipboard), written once in
 assistant/web/common.js. A portal embeds the widget with one <script> tag and must not get our globals, so the
@@ -30,6 +30,7 @@ CSP = (
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 API_BASE = "{{API_BASE}}"
+ROOT = "{{ROOT}}"
 COMMON = "common.js"
 # The line of a page script where common.js goes: once per script, on a line of its own (its indent is kept).
 INCLUDE = re.compile(r"^([ \t]*)// @include common\.js\b.*$", re.MULTILINE)
@@ -59,6 +60,17 @@ async def admin_page(request: Request) -> HTMLResponse:
     return await _page(request, "quan-tri.html")
 
 
+@router.get("/so-tay")
+async def handbook_page(request: Request) -> HTMLResponse:
+    return await _page(request, "so-tay.html")
+
+
+@router.get("/so-tay/{doc_id}")
+async def handbook_document_page(request: Request, doc_id: str) -> HTMLResponse:
+    """The same page: so-tay.js reads the document id from the path (an unknown one says so in Vietnamese)."""
+    return await _page(request, "so-tay.html")
+
+
 @router.get("/widget.js")
 async def widget_script() -> Response:
     return await _script("widget.js")
@@ -72,6 +84,11 @@ async def lesson_script() -> Response:
 @router.get("/quan-tri.js")
 async def admin_script() -> Response:
     return await _script("quan-tri.js")
+
+
+@router.get("/so-tay.js")
+async def handbook_script() -> Response:
+    return await _script("so-tay.js")
 
 
 async def _script(name: str) -> Response:
@@ -91,9 +108,12 @@ def with_common(script: str, common: str, name: str) -> str:
 
 
 async def _page(request: Request, name: str) -> HTMLResponse:
-    """The page with {{API_BASE}} replaced by the API's base (HTML-escaped), under the CSP."""
+    """The page with {{API_BASE}} replaced by the API's base and {{ROOT}} by the app's path prefix (both
+    HTML-escaped), under the CSP. A page served at several depths (/so-tay/{id}) loads its script from {{ROOT}}:
+    this server's own origin, whatever public base URL the API has."""
     base = html.escape(api_base(request), quote=True)
-    page = (await _read(name)).replace(API_BASE, base)
+    root = html.escape(str(request.scope.get("root_path", "")).rstrip("/"), quote=True)
+    page = (await _read(name)).replace(API_BASE, base).replace(ROOT, root)
     return HTMLResponse(page, headers={"Content-Security-Policy": CSP})
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -14,9 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from assistant import documents, pipeline, streaming
+from assistant import pipeline, streaming
 from assistant.api.deps import AdminDep, DepsDep, FeedbackDep, MetricsDep, SettingsDep, current_deps, is_loopback
 from assistant.api.errors import public
+from assistant.api.handbook import link_sources
 from assistant.api.metrics import CONTENT_TYPE, Gauge, Metrics
 from assistant.api.redact import redact, redact_all
 from assistant.api.responses import (
@@ -35,9 +37,6 @@ from assistant.api.schemas import (
     ChatRequest,
     ChatResponse,
     ChatStreamFinal,
-    DocumentDetail,
-    DocumentList,
-    DocumentSummary,
     ErrorBody,
     FeedbackCreated,
     FeedbackItem,
@@ -77,6 +76,7 @@ async def chat(body: ChatRequest, request: Request, deps: DepsDep, metrics: Metr
     turn = _turn(body, request)
     trace = await run_in_threadpool(pipeline.run, deps, turn)
     answer = public_answer(trace.answer.to_dict())
+    answer["sources"] = link_sources(answer["sources"], deps.index, request)
     metrics.observe_answer(answer)
     return ChatResponse.model_validate(answer)
 
@@ -105,16 +105,22 @@ async def chat_stream(body: ChatRequest, request: Request, deps: DepsDep, metric
     """The answer of /api/chat as server-sent events; bad input and a missing index fail before streaming."""
     events = streaming.chat_events(deps, _turn(body, request))
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return EventStreamResponse(_server_sent(events, metrics), headers=headers)
+    link = partial(link_sources, index=deps.index, request=request)
+    return EventStreamResponse(_server_sent(events, metrics, link), headers=headers)
 
 
-async def _server_sent(events: Iterator[streaming.StreamEvent], metrics: Metrics) -> AsyncIterator[bytes]:
+Linker = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]  # sources -> sources with their handbook links
+
+
+async def _server_sent(events: Iterator[streaming.StreamEvent], metrics: Metrics, link: Linker) -> AsyncIterator[bytes]:
     """Each event as SSE, produced in a worker thread; a failure after the start becomes an `error` event."""
     try:
         async for event in iterate_in_threadpool(events):
             data = event.data
             if event.event == "final":  # exactly the /api/chat shape
-                data = ChatStreamFinal.model_validate(public_answer(data)).model_dump(mode="json")
+                final = public_answer(data)
+                final["sources"] = link(final.get("sources") or [])
+                data = ChatStreamFinal.model_validate(final).model_dump(mode="json")
                 metrics.observe_answer(data)
             yield _sse(event.event, data)
     except AssistantError as exc:
@@ -222,25 +228,18 @@ def _check_feedback(body: FeedbackRequest, settings: Settings) -> None:
     tags=["assistant"],
 )
 async def search(
+    request: Request,
     deps: DepsDep,
     q: Annotated[str, Query(description="the question or keywords")] = "",
     k: Annotated[int | None, Query(ge=1, le=50, description="default: settings.top_k")] = None,
 ) -> SearchResponse:
     """Ranked passages for a query, without an answer."""
     passages = await run_in_threadpool(pipeline.search, deps, q, k)
-    return SearchResponse(query=q, results=[PassageModel.model_validate(p.to_dict()) for p in passages])
+    results = link_sources([p.to_dict() for p in passages], deps.index, request)
+    return SearchResponse(query=q, results=[PassageModel.model_validate(p) for p in results])
 
 
-@router.get("/api/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])
-async def list_documents(deps: DepsDep) -> DocumentList:
-    """Every document in the index with its metadata."""
-    return DocumentList(documents=[DocumentSummary.model_validate(d) for d in documents.list_documents(deps)])
-
-
-@router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=ERRORS, tags=["documents"])
-async def get_document(doc_id: str, deps: DepsDep) -> DocumentDetail:
-    """Cleaned text and metadata of one document."""
-    return DocumentDetail.model_validate(documents.get_document(deps, doc_id))
+# /api/documents and /api/documents/{doc_id}[/related]: assistant/api/handbook.py (the handbook's resource).
 
 
 @router.get("/healthz", response_model=Health, tags=["ops"])

@@ -83,6 +83,11 @@ class PassageModel(BaseModel):
     chunk_id: str
     start: int = Field(description="character span in the document's cleaned text")
     end: int
+    handbook_url: str | None = Field(
+        default=None,
+        description="the passage in the document handbook: /so-tay/{doc_id}?doan={start}-{end}#{section anchor}, "
+        "absolute when ASSISTANT_PUBLIC_BASE_URL is set",
+    )
 
 
 class ChatResponse(BaseModel):
@@ -127,14 +132,85 @@ class DocumentSummary(BaseModel):
     replaces: list[str] = Field(default_factory=list)
     amends: list[str] = Field(default_factory=list)
     parts: list[str] = Field(default_factory=list)
+    handbook_url: str | None = Field(default=None, description="its page in the document handbook (/so-tay/{id})")
+
+
+class DocumentSection(BaseModel):
+    anchor: str = Field(description="fragment id of the section on the handbook page")
+    label: str = Field(description="the heading as the text writes it")
+    path: str = Field(description="the chain of headings down to it, joined by ' › '")
+    depth: int = Field(description="1 for a top heading")
+    start: int = Field(description="where it starts in the cleaned text")
+
+
+class DocumentPassage(BaseModel):
+    """A chunk of the document: an exact span of its text, as retrieval cites it."""
+
+    position: int
+    start: int
+    end: int
+    section: str
+    anchor: str = Field(description="the anchor of its section")
+
+
+class RelatedDocument(BaseModel):
+    doc_id: str | None = Field(description="null when the collection does not hold it")
+    number: str | None
+    title: str
+    kind: str | None
+    date: str | None
+    source: str | None = Field(default=None, description="its file, for a document the collection holds")
+    in_collection: bool
+    note: str | None = Field(default=None, description='"chưa có trong kho" for a document the collection lacks')
+    handbook_url: str | None = None
+
+
+class RelatedGroup(BaseModel):
+    relation: Literal["copies", "replaces", "amends", "implements", "reports", "based_on", "cites"]
+    direction: Literal["out", "in", "both"] = Field(
+        description="out: this document refers to them; in: they refer to it; both: copies of the same document"
+    )
+    label: str = Field(description="Vietnamese, as the handbook shows it")
+    items: list[RelatedDocument]
+
+
+class TimelineEntry(RelatedDocument):
+    relation: str = Field(description="head (the text the family is about), copies, or how it links to the head")
+
+
+class DocumentRelations(BaseModel):
+    id: str
+    related: list[RelatedGroup]
+    timeline: list[TimelineEntry] = Field(description="the document's family by date; empty when it has none")
 
 
 class DocumentDetail(DocumentSummary):
     text: str
+    sections: list[DocumentSection] = Field(default_factory=list, description="table of contents, in text order")
+    passages: list[DocumentPassage] = Field(default_factory=list)
+    related: list[RelatedGroup] = Field(default_factory=list)
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int = Field(description="documents with it among those the search and the other facets leave")
+    selected: bool = False
+
+
+class DocumentFacets(BaseModel):
+    kind: list[FacetValue] = Field(default_factory=list)
+    issuer: list[FacetValue] = Field(default_factory=list)
+    year: list[FacetValue] = Field(default_factory=list)
+    place: list[FacetValue] = Field(default_factory=list, description="provinces and cities the documents name")
 
 
 class DocumentList(BaseModel):
     documents: list[DocumentSummary]
+    total: int | None = Field(default=None, description="documents matching, over all pages")
+    offset: int = 0
+    limit: int | None = Field(default=None, description="null: every matching document is listed")
+    sort: str | None = None
+    facets: DocumentFacets = Field(default_factory=DocumentFacets)
 
 
 class LLMHealth(BaseModel):

@@ -1,8 +1,8 @@
 /*
- * Trợ lý Nghị quyết — helpers shared by widget.js and soan-bai.js.
+ * Trợ lý Nghị quyết — helpers shared by widget.js, soan-bai.js, quan-tri.js and so-tay.js.
  *
  * Not a script of its own: no page loads it. assistant/api/pages.py puts this text in place of the
- * `// @include common.js` line inside each script's IIFE when it serves /widget.js and /soan-bai.js, so the
+ * `// @include common.js` line inside each script's IIFE when it serves /widget.js, /soan-bai.js …, so the
  * functions below are private to that script (nothing reaches the host page's globals) and the widget still
  * embeds with one <script> tag. Only function declarations here: they are hoisted, and need nothing of
  * the page until called (the Node unit tests of widget.js's pure helpers have no DOM).

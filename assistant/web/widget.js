@@ -37,6 +37,8 @@
     numbers: "Số hiệu",
     section: "Mục",
     file: "Tệp nguồn",
+    handbook: "Mở trong Sổ tay",
+    handbookLabel: (n) => `Mở nguồn [${n}] trong Sổ tay điện tử, đúng mục được trích (thẻ mới)`,
     copy: "Sao chép",
     copyLabel: "Sao chép câu trả lời",
     copied: "Đã sao chép",
@@ -63,7 +65,7 @@
     if (typeof module === "object" && module.exports) {
       module.exports = {
         createSseParser, citedSentences, findSpan, highlightRanges, formatDate, sourceLine,
-        splitCitations, readConfigFrom,
+        splitCitations, readConfigFrom, handbookHref,
       };
     }
     return;
@@ -144,6 +146,22 @@
         dispatch();
       },
     };
+  }
+
+  /**
+   * The handbook page of a cited passage (the server's handbook_url: /so-tay/{doc}?doan=…#section), made
+   * absolute against the API's base, since a portal embedding the widget is another site; "" for anything but
+   * an http(s) link.
+   */
+  function handbookHref(source, api, pageUrl) {
+    const url = source && typeof source.handbook_url === "string" ? source.handbook_url.trim() : "";
+    if (!url) return "";
+    try {
+      const resolved = new URL(url, api ? `${api}/` : pageUrl);
+      return resolved.protocol === "https:" || resolved.protocol === "http:" ? resolved.href : "";
+    } catch (e) {
+      return "";
+    }
   }
 
   /** The answer cut into text parts and citation numbers: "a [1] b" -> ["a ", 1, " b"]. */
@@ -280,6 +298,8 @@ button { cursor: pointer; }
 .sources li { margin: 2px 0; }
 .source { background: none; border: 0; padding: 2px 4px; margin: 0 -4px; border-radius: 4px; text-align: left; font-size: 13px; color: #24428a; line-height: 1.4; }
 .source:hover { background: #eef2fb; text-decoration: underline; }
+.handbook { margin-left: 6px; font-size: 12px; color: #24428a; white-space: nowrap; }
+.passage-link { font-size: 13px; color: #24428a; margin-left: auto; }
 .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .act { background: #fff; border: 1px solid #c9ced8; border-radius: 14px; padding: 2px 10px; font-size: 13px; color: #3c4556; }
 .act:hover { background: #f1f3f6; }
@@ -690,7 +710,18 @@ mark { background: #fff1a8; color: inherit; padding: 0 1px; border-radius: 2px; 
     return h("div", { class: "sources" },
       h("p", { class: "sources-title", text: heading }),
       h("ol", null, sources.map((s) => h("li", null,
-        h("button", { type: "button", class: "source", "data-n": String(s.n), text: sourceLine(s) })))));
+        h("button", { type: "button", class: "source", "data-n": String(s.n), text: sourceLine(s) }),
+        handbookLink(s, "handbook")))));
+  }
+
+  /** A link to the cited passage in the handbook, in a new tab (the conversation stays); null without one. */
+  function handbookLink(source, className) {
+    const href = handbookHref(source, config.api, window.location.href);
+    if (!href) return null;
+    return h("a", {
+      class: className, href, target: "_blank", rel: "noopener", "data-n": String(source.n),
+      "aria-label": T.handbookLabel(source.n), text: T.handbook,
+    });
   }
 
   // ---------------------------------------------------------------- passage view
@@ -728,7 +759,8 @@ mark { background: #fff1a8; color: inherit; padding: 0 1px; border-radius: 2px; 
 
     const back = h("button", { type: "button", class: "back", text: T.back, onclick: () => closePassage(true) });
     const region = h("section", { class: "passage", role: "region", "aria-label": T.sourceRegion(n), "data-n": String(n) },
-      h("div", { class: "passage-bar" }, back, h("span", { class: "passage-n", text: T.sourceRegion(n) })),
+      h("div", { class: "passage-bar" }, back, h("span", { class: "passage-n", text: T.sourceRegion(n) }),
+        handbookLink(source, "passage-link")),
       h("h3", { class: "passage-title", text: source.title || source.doc_id || "" }),
       meta, textBox);
     // The conversation stays underneath, out of the tab order while the passage is shown.

@@ -97,6 +97,10 @@ def test_completion_cited_answer_with_extension_and_usage(client: openai.OpenAI,
     assert tro_ly["refused"] is False and tro_ly["mode"] == "extractive" and tro_ly["degraded"] is False
     chat = httpx.post(f"{live_server}/api/chat", json={"question": QUESTION}, timeout=60).json()
     assert content.startswith(chat["answer"]) and tro_ly["sources"] == chat["sources"]  # the same pipeline
+    # each cited source links to its passage in the handbook, as a Markdown link a chat UI renders
+    cited = [s for s in tro_ly["sources"] if f"[{s['n']}]" in chat["answer"]]
+    assert cited and all(s["handbook_url"].startswith("/so-tay/") for s in cited)
+    assert all(f"]({s['handbook_url']})" in content for s in cited)
     assert completion.usage is not None
     assert completion.usage.prompt_tokens == len(QUESTION.split())  # the system message is not read
     assert completion.usage.completion_tokens == len(content.split())
