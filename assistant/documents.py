@@ -45,6 +45,7 @@ def summarise(doc_id: str, record: DocRecord) -> dict[str, object]:
         "based_on": meta.based_on,
         "replaces": meta.replaces,
         "amends": meta.amends,
+        "recipients": meta.recipients,
         "parts": meta.parts,
     }
 

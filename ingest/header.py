@@ -122,6 +122,7 @@ class Header:
     based_on: tuple[str, ...] = ()
     replaces: tuple[str, ...] = ()
     amends: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()  # "Kính gửi: …" of a letter (công văn, tờ trình): to whom it is addressed
     body_start: int = 0  # offset in the text where the body after the header block begins
 
 
@@ -177,6 +178,7 @@ def parse_header(text: str) -> Header:
         based_on=_based_on(lines, body_at),
         replaces=_repealed(subject or "", main),
         amends=_amended(subject or "", main),
+        recipients=_recipients(lines, body_at),
         body_start=min(offsets[body_at], len(text)),
     )
 
@@ -690,6 +692,41 @@ def _cited(text: str) -> list[str]:
             found.append(canonical)
         earlier = True
     return list(dict.fromkeys(found))
+
+
+_ADDRESSED = re.compile(r"^\W*Kính\s+gửi\s*:?\s*(.*)$", re.IGNORECASE)
+_RECIPIENT_ITEM = re.compile(r"^\s*[-–•+]\s*(.+)$")
+_RECIPIENT_WRAP_WORDS = 10  # a recipient's name wrapped onto the next line is short ("Tokokosen.", "Cường")
+
+
+def _recipients(lines: list[str], body_at: int) -> tuple[str, ...]:
+    """Who a letter is addressed to: "Kính gửi: Công ty TNHH / Tokokosen." or a "Kính gửi:" line over "- …" items.
+
+    The addressee comes first in the body of a letter (Nghị định 30/2020/NĐ-CP, Phụ lục I); its address, in
+    brackets on the next line, is not part of it. A name wrapped onto short following lines is joined back.
+    """
+    start = next((i for i in range(body_at, min(body_at + 4, len(lines))) if _ADDRESSED.match(_plain(lines[i]))), None)
+    if start is None:
+        return ()
+    match = _ADDRESSED.match(_plain(lines[start]))
+    assert match is not None
+    rest = match.group(1).strip()
+    if not rest:  # "Kính gửi:" then one addressee per "- …" line
+        items = []
+        for line in lines[start + 1 : start + 20]:
+            item = _RECIPIENT_ITEM.match(_plain(line))
+            if item is None:
+                break
+            items.append(item.group(1).strip(" ,;."))
+        return tuple(i for i in items if i)
+    name = rest
+    for line in lines[start + 1 : start + 4]:
+        nxt = _plain(line)
+        if name.endswith((".", ";", ",")) or not nxt or nxt.startswith("(") or len(nxt.split()) > _RECIPIENT_WRAP_WORDS:
+            break
+        name = f"{name} {nxt}"
+    name = name.strip(" ,;.")
+    return (name,) if name and not re.fullmatch(r"[.…\s]*", name) else ()
 
 
 def _based_on(lines: list[str], body_at: int) -> tuple[str, ...]:

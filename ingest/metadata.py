@@ -104,6 +104,7 @@ def _official_meta(doc_id: str, source: str, cleaned: str, header: Header) -> Do
         based_on=list(header.based_on),
         replaces=list(header.replaces),
         amends=list(header.amends),
+        recipients=list(header.recipients),
     )
     meta.references = extract_references(meta, cleaned, header.body_start)
     return meta

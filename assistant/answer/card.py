@@ -28,6 +28,14 @@ from core.vntext import content_terms, fold, syllables
 _ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("signer", re.compile(r"\b(ai ky|nguoi ky|do ai ky|ky boi ai|ai la nguoi ky|ai da ky|who signed|signed by)\b")),
     (
+        "recipients",
+        re.compile(
+            r"\b(gui|tra loi)( cho| toi| den)? (ai|nhung ai|co quan nao|doanh nghiep nao|cong ty nao|don vi nao"
+            r"|to chuc nao|ca nhan nao|nhung co quan nao|nhung don vi nao|ong nao|ba nao)\b"
+            r"|\bkinh gui (ai|co quan nao|nhung ai)|\b(addressed|sent) to (whom|which)|\bto whom\b"
+        ),
+    ),
+    (
         "effective",
         re.compile(
             r"\bhieu luc\b.*\b(ngay nao|khi nao|tu ngay|bao gio|tu luc nao|thoi diem)"
@@ -73,7 +81,10 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(la|ve) (van ban|luat|nghi dinh|nghi quyet|quyet dinh|thong tu|cong van|quy dinh|huong dan|ke hoach"
             r"|thong bao|chi thi)? ?gi\b|\bnoi ve (van de |noi dung |viec )?gi\b|\bve viec gi\b|\btrich yeu\b"
-            r"|\bquy dinh ve (van de |noi dung )?gi\b|\bwhat is .* about\b"
+            r"|\bquy dinh ve (van de |noi dung )?gi\b|\bwhat is .* about\b|\bve (van de|noi dung|linh vuc|chu de) gi\b"
+            # "Quyết định 1147 ban hành quy chế gì?": what a decision issues is its subject
+            r"|\bban hanh (quy che|quy dinh|huong dan|danh muc|ke hoach|chuong trinh|de an|dieu le|bo tieu chi)"
+            r" (gi|nao)\b"
         ),
     ),
 ]
@@ -365,7 +376,16 @@ def _based_on(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     return [_Fact(f"{_reference(meta)} được ban hành trên các căn cứ: {listed}", chunk)]
 
 
+def _recipients(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    """ "Kính gửi: Công ty TNHH Tokokosen.": to whom a letter is addressed, cited to the line that says it."""
+    if not meta.recipients:
+        return []
+    chunk = _first_holding(chunks, "Kính gửi")
+    return [_Fact(f"{_reference(meta)} gửi: {'; '.join(meta.recipients)}", chunk)] if chunk else []
+
+
 _FACTS: dict[str, Callable[[DocumentMeta, list[Chunk]], list[_Fact]]] = {
+    "recipients": _recipients,
     "signer": _signer,
     "issuer": _issuer,
     "date": _date,

@@ -131,6 +131,7 @@ class DocumentSummary(BaseModel):
     based_on: list[str] = Field(default_factory=list)
     replaces: list[str] = Field(default_factory=list)
     amends: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list)  # a letter's "Kính gửi: …"
     parts: list[str] = Field(default_factory=list)
     handbook_url: str | None = Field(default=None, description="its page in the document handbook (/so-tay/{id})")
 

@@ -30,6 +30,7 @@ class DocumentMeta:
     based_on: list[str] = field(default_factory=list)  # numbers of the documents in its "Căn cứ …" lines
     replaces: list[str] = field(default_factory=list)  # numbers it replaces or repeals ("thay thế", "bãi bỏ")
     amends: list[str] = field(default_factory=list)  # numbers it amends ("sửa đổi, bổ sung")
+    recipients: list[str] = field(default_factory=list)  # a letter's "Kính gửi: …", one per addressee
     parts: list[str] = field(default_factory=list)  # titles of the documents a file holds, when more than one
     # The documents it refers to and how, in order of weight (ingest.relations; resolved by core.index.graph):
     # {"key": "nq:57", "number": "57-NQ/TW", "relation": "implements"}. Records written before it load with [].

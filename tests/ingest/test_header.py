@@ -345,7 +345,7 @@ HAND_READ = {
     "official_documents/e4ddc120fc14463c.md": dict(
         kind="nghị định", number="171/2025/NĐ-CP", issuer="Chính phủ", date="2025-06-30", signer="Nguyễn Hòa Bình",
         signer_title="KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG", subject="quy định về đào tạo, bồi dưỡng công chức",
-        effective="2025-07-01",
+        effective="2025-07-01", recipients=(),  # a decree is addressed to no one
     ),
     # UBTVQH resolution: no date in the header, adopted 16/6/2025, in force from adoption
     "official_documents/9e001697662f9728.md": dict(
@@ -403,11 +403,19 @@ HAND_READ = {
         kind="công văn", number="11306/VPCP-NN", issuer="Văn phòng Chính phủ", place="Hà Nội", date="2025-11-18",
         signer="Phạm Mạnh Cường", signer_title="KT. BỘ TRƯỞNG, CHỦ NHIỆM PHÓ CHỦ NHIỆM",
         subject="về việc đề xuất giải pháp tháo gỡ khó khăn", effective=None,
+        recipients=("Bộ Nông nghiệp và Môi trường",),
     ),
     # công văn whose number stands on the line under "Số:"
     "official_documents/3eb6b0065020aac4.md": dict(
         kind="công văn", number="5664/CT-CS", issuer="Cục Thuế", date="2025-12-01", signer="Phạm Thị Minh Hiền",
-        subject="về việc chính sách thuế",
+        subject="về việc chính sách thuế", recipients=("Ông Thái Mạnh Cường",),  # the name wrapped onto two lines
+    ),
+    # customs letters: the addressee wrapped, its address in brackets on the next line is not part of it
+    "official_documents/e7f6002678c9c0a1.md": dict(
+        kind="công văn", number="39209/CHQ-GSQL", recipients=("Công ty TNHH Bao bì Kỹ thuật cao Riches",),
+    ),
+    "official_documents/9a53c71ee9f5781f.md": dict(
+        number="3799/CHQ-GSQL", recipients=("Tổng Công ty Phân bón và Hóa chất Dầu khí - CTCP",),
     ),
     # the law: adopted 30/11/2024, no signature on the page
     "official_documents/012b8a728c178e7a.md": dict(
@@ -434,6 +442,12 @@ HAND_READ = {
     "nq57_policy_documents/cv402_vpdu_draft_report_nq57_implementation.md": dict(
         kind="công văn", number="402-CV/VPĐU", issuer="Văn phòng Đảng ủy Chính phủ", date="2025-05-25",
         signer="Trần Văn Sơn", signer_title="CHÁNH VĂN PHÒNG",
+        recipients=(  # "Kính gửi:" over one "- …" line per addressee
+            "Đồng chí Phạm Minh Chính, Bí thư Đảng ủy Chính phủ, Thủ tướng Chính phủ",
+            "Đồng chí Nguyễn Hòa Bình, Phó Bí thư Thường trực Đảng ủy, Phó Thủ tướng Thường trực Chính phủ",
+            "Các đồng chí Phó Bí thư Đảng ủy Chính phủ",
+            "Các đồng chí Ủy viên Ban Thường vụ Đảng ủy Chính phủ",
+        ),
     ),
 }  # fmt: skip
 
@@ -483,3 +497,24 @@ def test_parse_header_every_real_text_states_kind_number_date_and_subject(name):
     assert header.issuer
     assert (header.number is None) == (name in NO_NUMBER)
     assert (header.date is None) == (name in NO_DATE)
+
+
+@pytest.mark.parametrize(
+    ("lines", "recipients"),
+    [
+        (["Kính gửi: Sở Tư pháp tỉnh Nghệ An."], ("Sở Tư pháp tỉnh Nghệ An",)),
+        (["Kính gửi: Công ty TNHH", "Minh Long.", "(Địa chỉ: số 1 Tràng Tiền)"], ("Công ty TNHH Minh Long",)),
+        (["Kính gửi:", "- Bộ Tài chính;", "- Bộ Tư pháp.", "Thực hiện chỉ đạo …"], ("Bộ Tài chính", "Bộ Tư pháp")),
+        # the body's first sentence is long: not part of a wrapped name
+        (["Kính gửi: Ông Nguyễn Văn", "Bình", "Cục Thuế nhận được đơn của ông Nguyễn Văn Bình về chính sách thuế"],
+         ("Ông Nguyễn Văn Bình",)),
+        (["Kính gửi: ………………………."], ()),  # a form's blank
+    ],
+)  # fmt: skip
+def test_recipients_of_a_letter(lines: list[str], recipients: tuple[str, ...]) -> None:
+    head = [
+        "BỘ KHOA HỌC VÀ CÔNG NGHỆ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Số: 12/BKHCN-VP", "V/v trả lời kiến nghị", "Hà Nội, ngày 02 tháng 12 năm 2025", "",
+    ]  # fmt: skip
+    body = ["Bộ Khoa học và Công nghệ có ý kiến như sau: đề nghị thực hiện theo quy định hiện hành."]
+    assert parse_header("\n".join(head + lines + body)).recipients == recipients

@@ -111,6 +111,11 @@ def _ask(deps, question: str):
         ("NĐ 77 có hiệu lực từ ngày nào?", "effective"),
         ("Nghị định 77/2025/NĐ-CP thay thế văn bản nào?", "replaces"),
         ("Luật số 60/2024/QH15 là luật gì?", "subject"),
+        ("Quyết định 1147-QĐ/BTGDVTW ban hành quy chế gì?", "subject"),
+        ("Nghị quyết 20-NQ/TW về vấn đề gì?", "subject"),
+        ("Công văn 4321 gửi cơ quan nào?", "recipients"),
+        ("Công văn 4321 trả lời doanh nghiệp nào?", "recipients"),
+        ("Công văn 4321 đề nghị các địa phương gửi báo cáo trước ngày nào?", None),  # what is sent, not to whom
         ("Nghị định 77 quy định lưu giữ dữ liệu bao lâu?", None),  # a question about the body
         ("Dữ liệu số được lưu giữ tối thiểu bao nhiêu năm?", None),
     ],
@@ -148,6 +153,7 @@ def _cited_texts(answer) -> list[str]:
         ("Cơ quan nào ban hành Nghị định 77/2025/NĐ-CP?", ["Chính phủ"], "CHÍNH PHỦ"),
         ("Công văn 4321 do cơ quan nào ban hành?", ["Bộ Khoa học và Công nghệ"], "BỘ KHOA HỌC VÀ CÔNG NGHỆ"),
         ("Công văn 4321/BKHCN ban hành ngày nào?", ["02 tháng 12 năm 2025"], "02 tháng 12 năm 2025"),
+        ("Công văn 4321 gửi cơ quan nào?", ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"], "Kính gửi"),
         # named by kind and subject, not by number
         ("Nghị định nào quy định về quản lý kho dữ liệu số của cơ quan nhà nước?", ["77/2025/NĐ-CP"], "77/2025/NĐ-CP"),
     ],
@@ -231,3 +237,9 @@ def test_a_month_the_question_names_must_be_the_evidence_month(card_deps) -> Non
     # The letter asks for reports of quarter IV 2025 by 20/12/2025; nothing in it speaks of March 2026.
     answer = _ask(card_deps, "Đến tháng 3/2026 các địa phương phải gửi báo cáo chuyển đổi số trước ngày nào?")
     assert answer.refused, answer.answer
+
+
+def test_a_document_addressed_to_no_one_gets_no_recipient_answer(card_deps) -> None:
+    answer = _ask(card_deps, "Nghị định 77/2025/NĐ-CP gửi cơ quan nào?")
+    assert "Kính gửi" not in " ".join(_cited_texts(answer)) or answer.refused
+    assert "gửi: " not in answer.answer
