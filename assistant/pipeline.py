@@ -16,7 +16,7 @@ from typing import Literal
 
 from assistant.answer.card import card_answer
 from assistant.answer.compose import compose
-from assistant.answer.extractive import extractive_answer
+from assistant.answer.extractive import evidence_order, extractive_answer
 from assistant.answer.generative import generate, rewrite_question
 from assistant.answer.injection import screen, screen_history
 from assistant.answer.refusal import absent_documents, missing_document_refusal
@@ -185,9 +185,9 @@ def chat(
 def search(deps: Deps, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
     """Ranked passages for a question (understand → retrieve, no answer)."""
     text = validate_question(question, deps.settings)
-    return deps.retriever.search(
-        understand(text), k or deps.settings.top_k, validate_filters(filters, deps.index.documents)
-    )
+    query = understand(text)
+    found = deps.retriever.search(query, k or deps.settings.top_k, validate_filters(filters, deps.index.documents))
+    return evidence_order(query, found, deps.index)  # in the order a chat answer reads them
 
 
 def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
@@ -196,7 +196,10 @@ def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
     query = understand_turn(deps, turn)
     t1 = time.perf_counter()
     ranking = deps.retriever.rank(query, turn.filters, turn.method, deps.settings.fusion)
-    candidates = deps.retriever.select(ranking, max(k, turn.keep))
+    retrieved = deps.retriever.select(ranking, max(k, turn.keep))
+    # The k passages the answer reads, in the order their best sentence's evidence gives (as /api/search shows
+    # them); the extractive answer still weighs each by its retrieval score.
+    candidates = evidence_order(query, retrieved[:k], deps.index) + retrieved[k:]
     passages = candidates[:k]
     t2 = time.perf_counter()
     answer: Answer | None = None

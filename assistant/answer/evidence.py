@@ -97,7 +97,9 @@ def known_places(query: Query, index: IndexReader) -> set[str]:
 
 
 def holds_phrases(text: str, phrases: list[str]) -> bool:
-    folded = " ".join(fold(s) for s in syllables(text))
+    """Does the text hold each phrase, its abbreviations read in full ("Đề án CĐS" holds "de an chuyen doi so")?"""
+    words = [ABBREVIATIONS.get(w.lower()) or ABBREVIATIONS.get(fold(w.lower())) or w for w in syllables(text)]
+    folded = " ".join(fold(s) for s in syllables(" ".join(words)))
     return all(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.citations import cited_first
 from assistant.answer.evidence import (
@@ -38,6 +38,7 @@ MAX_LIST_ITEMS = 8
 OWN_DOCUMENT_BONUS = 0.1
 NUMBER_TERM_WEIGHT = 0.25
 BACKGROUND_WEIGHT = 0.5
+RANK_PRIOR = 0.03  # evidence_order: what one step down the retrieval ranking costs a passage
 _ISSUANCE = re.compile(r"\b(ban hanh|ky|thong qua|hieu luc|ra doi|issued|signed|adopted)\b")
 _LIST_ITEM = re.compile(r"\s*(?:[-–•+*]\s|[a-zđ][)]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s)")
 
@@ -77,7 +78,10 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     terms = _query_terms(query)
     if not passages or not terms:
         return [], 0.0
-    sentences = [s for rank, p in enumerate(passages) for s in _sentences(p, rank)]
+    # The retrieval rank is a prior: by score, whatever order the passages are shown in (`evidence_order`).
+    by_score = sorted(range(len(passages)), key=lambda i: -passages[i].score)
+    rank = {i: r for r, i in enumerate(by_score)}
+    sentences = [s for i, p in enumerate(passages) for s in _sentences(p, rank[i])]
     weights = _weights(terms, sentences, index)
     for term in _number_terms(query):
         if term in weights:  # "77/2025/NĐ-CP" names the document; what is asked about it is in the other words
@@ -100,6 +104,30 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     if chosen and not _names_grounded(query, chosen, index):
         return [], 0.0
     return chosen, _evidence(chosen, weights)
+
+
+def evidence_order(query: Query, passages: list[Passage], index: IndexReader) -> list[Passage]:
+    """The passages reordered by how well their best sentence answers, with the retrieval order as a prior.
+
+    Retrieval ranks whole chunks by shared words and meaning; the sentence that states the asked fact (its
+    terms together, the asked type of value, the document's own clause) tells which chunk answers. Renumbered.
+    """
+    terms = _query_terms(query)
+    if len(passages) < 2 or not terms:
+        return passages
+    sentences = [s for rank, p in enumerate(passages) for s in _sentences(p, 0)]
+    weights = _weights(terms, sentences, index)
+    for term in _number_terms(query):
+        if term in weights:
+            weights[term] *= NUMBER_TERM_WEIGHT
+    own = {doc_id for key in query.number_keys for doc_id in index.owners.get(key, [])}
+    best: dict[str, float] = {}
+    for sentence in sentences:
+        _score(sentence, query, weights)
+        score = sentence.score + (OWN_DOCUMENT_BONUS if sentence.passage.doc_id in own else 0.0)
+        best[sentence.passage.chunk_id] = max(best.get(sentence.passage.chunk_id, 0.0), score)
+    order = sorted(range(len(passages)), key=lambda i: -(best.get(passages[i].chunk_id, 0.0) - RANK_PRIOR * i))
+    return [replace(passages[i], n=n) for n, i in enumerate(order, start=1)]
 
 
 def _weights(terms: list[str], sentences: list[_Sentence], index: IndexReader) -> dict[str, float]:

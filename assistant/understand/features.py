@@ -89,7 +89,16 @@ def required_phrases(asked: str, qtype: str) -> list[str]:
             if re.search(rf"\bai\s+(?:la\s+)?{role}\b", folded) or re.match(rf"{role}\b.*\bla ai\b", folded):
                 phrases.append(role)
                 break
+    if qtype in ("date", "number"):  # (a person question's phrase is a role the answer must name someone for)
+        # "Thời hạn hoàn thành Đề án huy động hạ tầng viễn thông …": a row about another Đề án does not answer.
+        phrases += [m.group(1) for m in _NAMED_WORK.finditer(folded)]
     return phrases
+
+
+# A project, programme or strategy the question names by its words (not "Đề án 06", which is a number):
+# "de an huy dong ha tang" — the head and its first words, up to a word that ends the name.
+_NAME_ENDS = r"trong|theo|cua|tai|duoc|la|co|do|den|vao|khi|nao|gi|bao|va|ve|cho|voi|thuoc|nam|giai|da|se|phai|hoan|het"
+_NAMED_WORK = re.compile(rf"\b((?:de an|du an|chuong trinh|chien luoc)(?: (?!(?:{_NAME_ENDS})\b)[a-z]+){{3,4}})")
 
 
 # "Bộ Nội vụ", "Cục Thuế", "Sở Y tế": a body the question names by its head and proper name. ("UBND tỉnh Gia Lai"

@@ -13,7 +13,7 @@ from assistant.understand.features import (
     question_periods,
     required_phrases,
 )
-from core.docnumbers import query_numbers
+from core.docnumbers import find_numbers, query_numbers
 from core.vntext import expand_abbreviations, fold, has_diacritics, nfc, syllables
 
 # Patterns are matched on the folded, lowercased question so they work with or without diacritics.
@@ -163,8 +163,21 @@ def standalone(question: str, history: list[dict[str, str]] | None) -> str:
         return swapped
     short = len(syllables(question)) <= 7
     if short or _FOLLOW_UP.search(folded) or _POINTS_BACK.search(folded):
-        return f"{previous[-1].strip()} {question}"
+        return f"{previous[-1].strip()}{_answered_document(previous[-1], history)} {question}"
     return question
+
+
+def _answered_document(previous: str, history: list[dict[str, str]]) -> str:
+    """ "… ở văn bản nào?" answered "Đó là Công văn 39365/CHQ-GSQL …": the document the talk is now about.
+
+    Only its number is carried from the assistant's turn (never its other words), and only when the user's
+    previous question named none: "Người ký là ai?" then asks about that document.
+    """
+    if find_numbers(previous):
+        return ""
+    replies = [turn.get("content", "") for turn in history if turn.get("role") == "assistant"]
+    numbers = find_numbers(replies[-1]) if replies else []
+    return f" ({numbers[0]})" if numbers else ""
 
 
 _ASK_ABOUT = re.compile(

@@ -42,6 +42,26 @@ def test_person_question_requires_the_asked_role_only() -> None:
     assert understand("Bí thư Tỉnh ủy Gia Lai đề nghị bộ nào đôn đốc các bộ, ngành?").phrases == []
 
 
+def test_a_fact_about_a_named_project_requires_its_name() -> None:
+    query = understand("Thời hạn hoàn thành Đề án huy động hạ tầng viễn thông, hạ tầng số dùng chung là khi nào?")
+    assert query.phrases == ["de an huy dong ha tang"]
+    # a row of the same task table about another Đề án does not answer
+    assert not holds_phrases("Tên nhiệm vụ: Xây dựng Đề án nghiên cứu, thử nghiệm sản phẩm lưỡng dụng", query.phrases)
+    assert holds_phrases("Tên nhiệm vụ: Xây dựng Đề án huy động hạ tầng viễn thông; Thời gian: 2025", query.phrases)
+
+
+def test_a_project_named_by_number_or_by_two_words_requires_nothing() -> None:
+    assert understand("Đề án 06 do bộ nào chủ trì?").phrases == []
+    assert understand("Chương trình hành động của Chính phủ đặt chỉ tiêu bao nhiêu?").phrases == []
+    assert understand("Đề án chuyển đổi số trong các cơ quan Đảng có những nội dung gì?").phrases == []  # not a fact
+
+
+def test_phrases_are_read_with_abbreviations_in_full() -> None:
+    query = understand("Đề án chuyển đổi số trong các cơ quan Đảng được ban hành ngày nào?")
+    assert query.phrases == ["de an chuyen doi so"]
+    assert holds_phrases("kết quả triển khai Đề án CĐS trong các cơ quan Đảng theo Quyết định 204-QĐ/TW", query.phrases)
+
+
 def test_follow_up_requires_nothing_from_the_carried_previous_turn() -> None:
     history = [{"role": "user", "content": "Ai là Trưởng ban Chỉ đạo tỉnh Thái Nguyên?"}]
     assert understand("Các Phó Trưởng ban của Ban Chỉ đạo đó là những ai?", history).phrases == []

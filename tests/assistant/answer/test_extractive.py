@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant.answer.extractive import evidence_order
 from assistant.deps import Deps
 from assistant.pipeline import chat
 from assistant.types import Answer
@@ -243,3 +244,15 @@ def test_question_names_to_lam() -> None:
 )
 def test_asked_unit_counted_thing(question: str, unit: str | None) -> None:
     assert asked_unit(question) == unit
+
+
+def test_evidence_order_puts_the_passage_that_states_the_fact_first(sample_deps: Deps) -> None:
+    question = "Phiên họp thứ nhất của Ban Chỉ đạo tỉnh Thái Nguyên diễn ra vào ngày nào?"
+    query = understand(question)
+    ranked = sample_deps.retriever.search(query, 5, None)
+    answering = next(p for p in ranked if "21/02" in p.text)
+    shuffled = [p for p in ranked if p is not answering][::-1] + [answering]  # the answer last
+    ordered = evidence_order(query, shuffled, sample_deps.index)
+    assert ordered[0].chunk_id == answering.chunk_id
+    assert [p.n for p in ordered] == [1, 2, 3, 4, 5]
+    assert sorted(p.chunk_id for p in ordered) == sorted(p.chunk_id for p in ranked)  # the same passages

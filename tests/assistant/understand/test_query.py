@@ -32,3 +32,20 @@ def test_follow_up_without_a_type_of_its_own_takes_the_previous_one() -> None:
 def test_new_question_with_history_is_not_rewritten() -> None:
     query = understand("Hội nghị sơ kết quý III-2025 kết nối bao nhiêu điểm cầu?", HISTORY)
     assert query.text == query.asked == "Hội nghị sơ kết quý III-2025 kết nối bao nhiêu điểm cầu?"
+
+
+def test_follow_up_carries_the_document_the_previous_answer_named() -> None:
+    history = [
+        {"role": "user", "content": "Cục Hải quan trả lời Công ty Tokokosen về phương tiện quay vòng ở văn bản nào?"},
+        {"role": "assistant", "content": "Đó là Công văn 39365/CHQ-GSQL ngày 02/12/2025 của Cục Hải quan."},
+    ]
+    query = understand("Người ký là ai?", history)
+    assert query.number_keys == ["chq:39365"] and query.asked == "Người ký là ai?"
+
+
+def test_follow_up_keeps_the_document_the_user_named_not_the_answer_s() -> None:
+    history = [
+        {"role": "user", "content": "Nghị quyết 57-NQ/TW ban hành ngày nào?"},
+        {"role": "assistant", "content": "Ngày 22/12/2024, theo Kế hoạch 3260-KH/ĐĐQH15 [1]."},
+    ]
+    assert understand("Người ký là ai?", history).number_keys == ["nq:57"]
