@@ -159,10 +159,22 @@ def _number_terms(query: Query) -> set[str]:
     return found | {str(number) for key in query.number_keys if (number := number_of(key)) is not None}
 
 
+# "Nơi nhận:" and the "- Như trên; - Lưu: VT." lines under it: who gets a copy, never what the text says.
+_DISTRIBUTION = re.compile(r"^\W*(?:Nơi nhận|NƠI NHẬN)\b")
+
+
 def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
     out = []
+    in_distribution = False
     for match in re.finditer(r"[^\n]+", passage.text):
-        for start, end in split_sentences(match.group(0), match.start()):
+        line = match.group(0)
+        if _DISTRIBUTION.match(line):
+            in_distribution = True
+            continue
+        if in_distribution and _LIST_ITEM.match(line):
+            continue
+        in_distribution = False
+        for start, end in split_sentences(line, match.start()):
             text = passage.text[start:end].strip()
             if _answers_alone(text):
                 out.append(_Sentence(passage, rank, start, end, text))

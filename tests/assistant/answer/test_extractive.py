@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from assistant.answer.extractive import evidence_order
+from assistant.answer.extractive import _sentences, evidence_order
 from assistant.deps import Deps
 from assistant.pipeline import chat
 from assistant.types import Answer
@@ -256,3 +257,13 @@ def test_evidence_order_puts_the_passage_that_states_the_fact_first(sample_deps:
     assert ordered[0].chunk_id == answering.chunk_id
     assert [p.n for p in ordered] == [1, 2, 3, 4, 5]
     assert sorted(p.chunk_id for p in ordered) == sorted(p.chunk_id for p in ranked)  # the same passages
+
+
+def test_the_distribution_list_is_never_an_answer_sentence() -> None:
+    text = (
+        "Giao Sở Y tế chủ trì tổ chức thực hiện Quyết định này kể từ ngày ký ban hành.\n"
+        "Nơi nhận:\n- Cục Kiểm soát thủ tục hành chính, Văn phòng Chính phủ;\n- Chủ tịch, các Phó Chủ tịch UBND tỉnh;\n"
+        "- Lưu: VT.\nKT. CHỦ TỊCH\n"
+    )
+    sentences = [s.text for s in _sentences(SimpleNamespace(text=text), 0)]  # type: ignore[arg-type]
+    assert sentences == ["Giao Sở Y tế chủ trì tổ chức thực hiện Quyết định này kể từ ngày ký ban hành."]
