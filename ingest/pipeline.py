@@ -10,6 +10,7 @@ chunks whose text changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -39,10 +41,19 @@ from core.index.layout import (
     lexical_name,
     read_manifest,
     read_record,
+    write_json_atomic,
     write_manifest,
     write_record,
 )
 from core.index.lexical import LexicalIndex
+from core.index.reader import (
+    DOC_FREQS_FILE,
+    MENTIONS_FILE,
+    read_doc_freqs,
+    read_mentions,
+    record_doc_freqs,
+    record_mentions,
+)
 from core.index.store import ChromaStore, VectorStore, attach_server, detach_server, drop_collection, read_server
 from core.index.types import Chunk
 from ingest.chunking import chunk_text, embedding_text
@@ -60,7 +71,7 @@ PROCESSING = 6  # 5: each record carries its references to other documents (inge
 
 # (chunks just stored, chunks known so far to store in this run: it grows while documents are still being read)
 Progress = Callable[[int, int], None]
-EMBED_BATCH = 8  # texts per embedder call
+EMBED_BATCH = 8  # texts per embedder call, unless the embedder hints more (`batch_hint`: requests kept in flight)
 UPSERT_BATCH = 256  # chunks per Chroma upsert (and embedding-cache transaction), at most
 FLUSH_SECONDS = 2.0  # ... or fewer, when this long has passed: a slow embedder's work is stored as it goes
 PREPARE_AHEAD = 16  # documents loaded, cleaned and chunked ahead of the embedder
@@ -215,6 +226,7 @@ class Ingestor:
         self.options = options or ChunkingOptions()
         self.limits = limits or IngestLimits()
         self.chroma_url = chroma_url.rstrip("/")  # "": vectors embedded in the index directory
+        self._mentions: dict[str, list[str]] = {}  # record name -> record_mentions, of this run's records
 
     def run(self, documents_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestSummary:
         """Ingest under the index's write lock; a second writer gets IndexBusyError at once."""
@@ -274,6 +286,7 @@ class Ingestor:
     def _run_locked(self, documents_dir: Path, progress: Progress | None) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
+        self._mentions = {}
         old = read_manifest(self.index_dir)
         self._check_embedder(old)
         self._place_vectors(old)
@@ -294,7 +307,7 @@ class Ingestor:
                 )
                 summary.added += item.is_new
                 summary.updated += not item.is_new
-            self._commit(new, sink.store(), sink.cache())
+            self._commit(new, sink.store(), sink.cache(), old, records)
         finally:
             sink.close()
         return self._finish(summary, new, started)
@@ -310,10 +323,6 @@ class Ingestor:
                 out.extend(group)
         sink.finish()
         return out
-
-    def _open_cache(self) -> EmbedCache:
-        dim = self.embedder.dim
-        return EmbedCache(self.layout.embed_cache, embedder_identity(self.embedder), dim)
 
     def _plan(
         self, old: Manifest | None, found: dict[str, tuple[Path, str]], summary: IngestSummary
@@ -363,6 +372,7 @@ class Ingestor:
             return None
         if not left:
             write_record(self.index_dir, name, record)
+        self._mentions[name] = record_mentions(record)  # here, in the preparing thread: overlapped with embedding
         return item, record
 
     def _load(self, item: _Pending) -> str:
@@ -395,26 +405,82 @@ class Ingestor:
         )
         return DocRecord(meta, cleaned, chunks)
 
-    def _commit(self, manifest: Manifest, store: VectorStore, cache: EmbedCache) -> None:
-        """Build the lexical index, write the manifest (the commit), then drop what it no longer names."""
-        records = {d: read_record(self.index_dir, e.record) for d, e in manifest.documents.items()}
-        chunk_ids, texts = [], []
-        for record in records.values():
-            for chunk in record.chunks:
-                chunk_ids.append(chunk.chunk_id)
-                texts.append(embedding_text(record.meta.title, chunk))
+    def _commit(
+        self, manifest: Manifest, store: VectorStore, cache: EmbedCache, old: Manifest | None, records: list[_Prepared]
+    ) -> None:
+        """Update the lexical index, write the manifest (the commit), then drop what it no longer names."""
         manifest.generation += 1
         manifest.lexical = lexical_name(manifest.generation)
         manifest.dim = self.embedder.dim
-        LexicalIndex.build(chunk_ids, texts).save(self.layout.lexical(manifest.lexical))
+        lexical, rebuilt = self._lexical(manifest, old, records)
+        lexical.save(self.layout.lexical(manifest.lexical))
+        self._save_mentions(manifest, old)
+        self._save_doc_freqs(manifest, old, records)
         write_manifest(self.index_dir, manifest)
-        self._collect_garbage(manifest, store)
-        dropped = cache.keep_only(text_sha(text) for text in texts)
+        self._collect_garbage(manifest, store, None if rebuilt else old)
+        dropped = cache.keep_only(lexical.text_shas() or [])
         logger.debug("embedding cache: %d entries no live chunk uses dropped", dropped)
 
-    def _collect_garbage(self, manifest: Manifest, store: VectorStore) -> None:
+    def _lexical(self, manifest: Manifest, old: Manifest | None, records: list[_Prepared]) -> tuple[LexicalIndex, bool]:
+        """The committed lexical index updated with this run's chunks, or (first run, too much removed, an older
+        format) one rebuilt from every record; True when rebuilt."""
+        if old and old.lexical and LexicalIndex.can_update(self.layout.lexical(old.lexical)):
+            previous = LexicalIndex.load(self.layout.lexical(old.lexical))
+            before = set(previous.chunk_ids)
+            removed = before - set(manifest.chunk_ids())
+            added = [(r, c) for _, r in records for c in r.chunks if c.chunk_id not in before]
+            if not previous.needs_compaction(len(removed), len(added)):
+                texts = [embedding_text(r.meta.title, c) for r, c in added]
+                return previous.updated(removed, [c.chunk_id for _, c in added], texts), False
+        chunk_ids, texts = [], []
+        for entry in manifest.documents.values():
+            record = read_record(self.index_dir, entry.record)
+            for chunk in record.chunks:
+                chunk_ids.append(chunk.chunk_id)
+                texts.append(embedding_text(record.meta.title, chunk))
+        return LexicalIndex.build(chunk_ids, texts), True
+
+    def _save_mentions(self, manifest: Manifest, old: Manifest | None) -> None:
+        """Each live record's mentioned keys beside the lexical index: this run's, the last commit's, or read."""
+        known = read_mentions(self.layout.lexical(old.lexical)) if old and old.lexical else {}
+        known |= self._mentions
+        mentions = {}
+        for entry in manifest.documents.values():
+            if entry.record not in known:  # an index committed before mentions were saved
+                known[entry.record] = record_mentions(read_record(self.index_dir, entry.record))
+            mentions[entry.record] = known[entry.record]
+        write_json_atomic(self.layout.lexical(manifest.lexical) / MENTIONS_FILE, mentions)
+
+    def _save_doc_freqs(self, manifest: Manifest, old: Manifest | None, records: list[_Prepared]) -> None:
+        """The chunk document frequencies the reader's idf needs: the last commit's, minus the records it no longer
+        names, plus this run's (only those records are read); counted from every record when none were saved."""
+        saved = read_doc_freqs(self.layout.lexical(old.lexical)) if old and old.lexical else None
+        live = {entry.record for entry in manifest.documents.values()}
+        if saved is not None and old is not None:
+            before = {entry.record for entry in old.documents.values()}
+            df = saved[1]
+            for name in before - live:
+                df.subtract(record_doc_freqs(read_record(self.index_dir, name)))
+            fresh = {_record_name(item): record for item, record in records}
+            for name in live - before:
+                df.update(record_doc_freqs(fresh.get(name) or read_record(self.index_dir, name)))
+            df = +df  # drops the terms no chunk holds any more
+        else:
+            df = Counter()
+            for name in live:
+                df.update(record_doc_freqs(read_record(self.index_dir, name)))
+        data = {"chunks": len(manifest.chunk_ids()), "df": df}
+        write_json_atomic(self.layout.lexical(manifest.lexical) / DOC_FREQS_FILE, data)
+
+    def _collect_garbage(self, manifest: Manifest, store: VectorStore, old: Manifest | None) -> None:
+        """Drop the vectors, records and lexical generations the manifest no longer names.
+
+        After an update (`old` given) only the old commit's chunks are looked at; after a rebuild every id in the
+        store, so vectors a killed run left and no later run used go then.
+        """
         live = set(manifest.chunk_ids())
-        store.delete([cid for cid in store.all_ids() if cid not in live])
+        candidates = old.chunk_ids() if old is not None else store.all_ids()
+        store.delete([cid for cid in candidates if cid not in live])
         records = {e.record for e in manifest.documents.values()}
         for path in self.layout.records():
             if path.name not in records:
@@ -428,6 +494,189 @@ class Ingestor:
         summary.chunks = len(manifest.chunk_ids())
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
+
+
+_Prepared = tuple[_Pending, DocRecord]
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _Prefetch:
+    """`make` run over `items` in a thread, results in order, at most `ahead` of them waiting to be taken.
+
+    The embedder is the bottleneck: while it reads one group of chunks, the next documents are loaded, cleaned and
+    chunked. Only this process's main thread writes Chroma, the cache and the manifest; this thread writes
+    document records, as the loop did before (a record is harmless until a manifest names it).
+    """
+
+    def __init__(self, make: Callable[[_Pending], _Prepared | None], items: list[_Pending], ahead: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(make, items), name="ingest-prepare", daemon=True)
+
+    def __enter__(self) -> _Prefetch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # the consumer failed or is done: the thread stops at its next document
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):  # drained so that a blocked put returns
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _work(self, make: Callable[[_Pending], _Prepared | None], items: list[_Pending]) -> None:
+        try:
+            for item in items:
+                if self._stop.is_set():
+                    return
+                result = make(item)
+                if result is not None:
+                    self._put(result)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            self._put(_Failed(exc))
+        finally:
+            self._put(_DONE)
+
+    def _put(self, value: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(value, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _take(self, block: bool) -> object:
+        value = self._queue.get(block=block)
+        if isinstance(value, _Failed):
+            raise value.exc
+        return value
+
+    def groups(self, max_chunks: int) -> Iterator[list[_Prepared]]:
+        """The documents ready now (at least one, waiting for it; up to about `max_chunks` chunks) per group."""
+        while (first := self._take(block=True)) is not _DONE:
+            group = [first]
+            size = len(first[1].chunks)  # type: ignore[index]
+            while size < max_chunks:
+                try:
+                    value = self._take(block=False)
+                except queue.Empty:
+                    break
+                if value is _DONE:
+                    yield group  # type: ignore[misc]
+                    return
+                group.append(value)
+                size += len(value[1].chunks)  # type: ignore[index]
+            yield group  # type: ignore[misc]
+
+
+class _VectorSink:
+    """Stores the chunks of prepared documents that Chroma lacks: cached vectors, else each new text embedded once.
+
+    Writes are batched: vectors go to the embedding cache, then to Chroma, every UPSERT_BATCH chunks or every
+    FLUSH_SECONDS (cache first: a kill between the two finds the vectors cached). Store and cache are opened on
+    the first document to store, so a run with nothing to do opens neither.
+    """
+
+    def __init__(self, layout: Layout, embedder: Embedder, summary: IngestSummary, progress: Progress | None) -> None:
+        self.layout, self.embedder, self.summary, self.progress = layout, embedder, summary, progress
+        self.batch = int(getattr(embedder, "batch_hint", EMBED_BATCH))
+        self._store: VectorStore | None = None
+        self._cache: EmbedCache | None = None
+        self._texts: dict[str, str] = {}  # text sha -> embedding text, of the texts still to embed
+        self._waiting: dict[str, list[tuple[DocRecord, Chunk]]] = {}  # text sha -> chunks awaiting its vector
+        self._ready: dict[str, np.ndarray] = {}  # new vectors not in the cache yet
+        self._rows: list[tuple[DocRecord, Chunk, np.ndarray]] = []  # chunks with a vector, not in Chroma yet
+        self._known = 0  # chunks to store, of the documents seen so far
+        self._flushed = -FLUSH_SECONDS  # the first embedded batch is stored (and reported) at once
+
+    def store(self) -> VectorStore:
+        if self._store is None:
+            self._store = ChromaStore(self.layout.chroma, create=True)
+        return self._store
+
+    def cache(self) -> EmbedCache:
+        if self._cache is None:
+            identity = embedder_identity(self.embedder)
+            self._cache = EmbedCache(self.layout.embed_cache, identity, self.embedder.dim)
+        return self._cache
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+    def add(self, group: list[_Prepared]) -> None:
+        """Take one group of documents: cache hits are stored, new texts embedded once full batches are there."""
+        chunks = [(record, c) for _, record in group for c in record.chunks]
+        have = self.store().existing([c.chunk_id for _, c in chunks])
+        todo = [(record, c) for record, c in chunks if c.chunk_id not in have]
+        self._known += len(todo)
+        by_sha: dict[str, list[tuple[DocRecord, Chunk]]] = {}
+        for record, chunk in todo:
+            text = embedding_text(record.meta.title, chunk)
+            sha = text_sha(text)
+            by_sha.setdefault(sha, []).append((record, chunk))
+            self._texts.setdefault(sha, text)
+        cached = self.cache().get([sha for sha in by_sha if sha not in self._waiting and sha not in self._ready])
+        cached |= {sha: self._ready[sha] for sha in by_sha if sha in self._ready}  # embedded, not flushed yet
+        for sha, rows in by_sha.items():
+            if sha in cached:
+                self.summary.cache_hits += len(rows)
+                self._stage(rows, cached[sha], sha)
+            else:
+                self.summary.cache_hits += len(rows) if sha in self._waiting else len(rows) - 1
+                self._waiting.setdefault(sha, []).extend(rows)
+        self._maybe_flush()  # what the cache gave is stored before the slow part
+        self._embed(whole_batches_only=True)
+
+    def finish(self) -> None:
+        self._embed(whole_batches_only=False)
+        self._flush()
+
+    def _embed(self, whole_batches_only: bool) -> None:
+        # sorted by length: a batch pads to its longest text
+        misses = sorted(self._waiting, key=lambda sha: len(self._texts[sha]))
+        stop = len(misses) - len(misses) % self.batch if whole_batches_only else len(misses)
+        for i in range(0, stop, self.batch):
+            part = misses[i : i + self.batch]
+            vectors = self.embedder.embed_documents([self._texts[sha] for sha in part])
+            self.summary.chunks_embedded += len(part)
+            for sha, vector in zip(part, vectors, strict=True):
+                self._stage(self._waiting.pop(sha), vector, sha, new=True)
+            self._maybe_flush()
+
+    def _stage(self, rows: list[tuple[DocRecord, Chunk]], vector: np.ndarray, sha: str, new: bool = False) -> None:
+        self._texts.pop(sha, None)
+        self._rows.extend((r, c, vector) for r, c in rows)
+        if new:
+            self._ready[sha] = vector
+
+    def _maybe_flush(self) -> None:
+        if self._rows and (len(self._rows) >= UPSERT_BATCH or time.monotonic() - self._flushed >= FLUSH_SECONDS):
+            self._flush()
+
+    def _flush(self) -> None:
+        """New vectors into the cache (one transaction), then every staged chunk into Chroma."""
+        self._flushed = time.monotonic()
+        if self._ready:  # every staged row's vector is cached by now, or was before this run
+            shas = list(self._ready)
+            self.cache().put(shas, np.stack([self._ready[sha] for sha in shas]))
+            self._ready.clear()
+        rows, self._rows = self._rows, []
+        if not rows:
+            return
+        self.store().upsert(
+            [c.chunk_id for _, c, _ in rows],
+            np.stack([v for _, _, v in rows]),
+            [c.text for _, c, _ in rows],
+            [_chroma_metadata(r, c) for r, c, _ in rows],
+        )
+        if self.progress:
+            self.progress(len(rows), self._known)
 
 
 def _vectors_elsewhere(index_dir: Path, where: str, wanted: str) -> IndexMismatchError:

@@ -8,6 +8,7 @@ writes the same manifest, yet the old vectors are gone.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -28,6 +29,46 @@ from core.index.types import Chunk, DocumentMeta
 from core.vntext import fold, syllables
 
 logger = logging.getLogger(__name__)
+
+# In a lexical generation's directory, written by the ingest: record name -> the keys its chunks mention
+# (record_mentions), so a server does not scan every chunk's text for them at start-up.
+MENTIONS_FILE = "mentions.json"
+
+
+def record_mentions(record: DocRecord) -> list[str]:
+    """Keys of the documents a record's chunks mention as people write them ("Đề án 06"): see mentioned_keys."""
+    return sorted({key for chunk in record.chunks for key in query_numbers(chunk.text)})
+
+
+DOC_FREQS_FILE = "doc_freqs.json"  # beside it: {"chunks": n, "df": {folded syllable: chunks holding it}}
+
+
+def chunk_terms(text: str) -> set[str]:
+    """The folded syllables of one chunk's text, each once (what idf counts)."""
+    return {fold(s) for s in syllables(text)}
+
+
+def record_doc_freqs(record: DocRecord) -> Counter[str]:
+    """How many of a record's chunks hold each folded syllable."""
+    df: Counter[str] = Counter()
+    for chunk in record.chunks:
+        df.update(chunk_terms(chunk.text))
+    return df
+
+
+def read_doc_freqs(lexical_dir: Path) -> tuple[int, Counter[str]] | None:
+    """The saved chunk count and document frequencies of one generation, or None when none were saved."""
+    path = lexical_dir / DOC_FREQS_FILE
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return int(data["chunks"]), Counter(data["df"])
+
+
+def read_mentions(lexical_dir: Path) -> dict[str, list[str]]:
+    """The saved mentions of each record of one generation ({} when none were saved)."""
+    path = lexical_dir / MENTIONS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 @dataclass(frozen=True)
@@ -112,9 +153,13 @@ class IndexReader:
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of folded syllables over chunks (weights query terms as evidence)."""
-        df: Counter[str] = Counter()
-        for chunk in self.chunks.values():
-            df.update({fold(s) for s in syllables(chunk.text)})
+        saved = read_doc_freqs(Layout(self.index_dir).lexical(self.manifest.lexical))
+        if saved is not None and saved[0] == len(self.chunks):
+            df = saved[1]
+        else:  # an index committed before the ingest saved them
+            df = Counter()
+            for chunk in self.chunks.values():
+                df.update(chunk_terms(chunk.text))
         n = max(len(self.chunks), 1)
         return {term: math.log(1 + n / count) for term, count in df.items()}
 
@@ -138,6 +183,10 @@ class IndexReader:
     def mentioned_keys(self) -> frozenset[str]:
         """Keys of documents the texts mention as people write them ("Đề án 06", "Kế hoạch 25"), not only as
         formal numbers: a question about "Đề án 06" is about something the collection speaks of."""
+        saved = read_mentions(Layout(self.index_dir).lexical(self.manifest.lexical))
+        names = [entry.record for entry in self.manifest.documents.values()]
+        if all(name in saved for name in names):
+            return frozenset(key for name in names for key in saved[name])
         return frozenset(key for chunk in self.chunks.values() for key in query_numbers(chunk.text))
 
     @cached_property
