@@ -82,10 +82,7 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     by_score = sorted(range(len(passages)), key=lambda i: -passages[i].score)
     rank = {i: r for r, i in enumerate(by_score)}
     sentences = [s for i, p in enumerate(passages) for s in _sentences(p, rank[i])]
-    weights = _weights(terms, sentences, index)
-    for term in _number_terms(query):
-        if term in weights:  # "77/2025/NĐ-CP" names the document; what is asked about it is in the other words
-            weights[term] *= NUMBER_TERM_WEIGHT
+    weights = _term_weights(query, terms, sentences, index)
     if query.background:  # one part of a question asking several things: its own words choose the sentence
         own_words = set(content_terms(syllables(query.asked)))
         for term in weights:
@@ -94,11 +91,7 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     if query.qtype == "yesno":  # "… có được tổ chức trực tuyến không?": the predicate is what is asked
         for term in terms[-2:]:
             weights[term] *= 2
-    own = {doc_id for key in query.number_keys for doc_id in index.owners.get(key, [])}
-    for sentence in sentences:
-        _score(sentence, query, weights)
-        if sentence.passage.doc_id in own:
-            sentence.score += OWN_DOCUMENT_BONUS  # the document's own clause, not a text that merely cites it
+    _score_all(sentences, query, weights, index)
     sentences.sort(key=lambda s: -s.score)
     chosen = _choose(sentences, query)
     if chosen and not _names_grounded(query, chosen, index):
@@ -115,19 +108,29 @@ def evidence_order(query: Query, passages: list[Passage], index: IndexReader) ->
     terms = _query_terms(query)
     if len(passages) < 2 or not terms:
         return passages
-    sentences = [s for rank, p in enumerate(passages) for s in _sentences(p, 0)]
-    weights = _weights(terms, sentences, index)
-    for term in _number_terms(query):
-        if term in weights:
-            weights[term] *= NUMBER_TERM_WEIGHT
-    own = {doc_id for key in query.number_keys for doc_id in index.owners.get(key, [])}
+    sentences = [s for p in passages for s in _sentences(p, 0)]
+    _score_all(sentences, query, _term_weights(query, terms, sentences, index), index)
     best: dict[str, float] = {}
     for sentence in sentences:
-        _score(sentence, query, weights)
-        score = sentence.score + (OWN_DOCUMENT_BONUS if sentence.passage.doc_id in own else 0.0)
-        best[sentence.passage.chunk_id] = max(best.get(sentence.passage.chunk_id, 0.0), score)
+        best[sentence.passage.chunk_id] = max(best.get(sentence.passage.chunk_id, 0.0), sentence.score)
     order = sorted(range(len(passages)), key=lambda i: -(best.get(passages[i].chunk_id, 0.0) - RANK_PRIOR * i))
     return [replace(passages[i], n=n) for n, i in enumerate(order, start=1)]
+
+
+def _term_weights(query: Query, terms: list[str], sentences: list[_Sentence], index: IndexReader) -> dict[str, float]:
+    weights = _weights(terms, sentences, index)
+    for term in _number_terms(query):
+        if term in weights:  # "77/2025/NĐ-CP" names the document; what is asked about it is in the other words
+            weights[term] *= NUMBER_TERM_WEIGHT
+    return weights
+
+
+def _score_all(sentences: list[_Sentence], query: Query, weights: dict[str, float], index: IndexReader) -> None:
+    own = {doc_id for key in query.number_keys for doc_id in index.owners.get(key, [])}
+    for sentence in sentences:
+        _score(sentence, query, weights)
+        if sentence.passage.doc_id in own:
+            sentence.score += OWN_DOCUMENT_BONUS  # the document's own clause, not a text that merely cites it
 
 
 def _weights(terms: list[str], sentences: list[_Sentence], index: IndexReader) -> dict[str, float]:
