@@ -14,7 +14,6 @@ from core.config import Settings
 from core.docnumbers import find_numbers, number_key
 from core.index.reader import IndexReader
 from core.index.store import VectorStoreError
-from core.index.types import Chunk
 from core.vntext import folded_syllable_set
 
 logger = logging.getLogger(__name__)
@@ -39,6 +38,9 @@ class Retriever:
         self.part_keys = {
             cid: {number_key(n) for n in find_numbers(chunk.part)} for cid, chunk in index.chunks.items() if chunk.part
         }
+        # Inverted once per generation, so that a question naming a number costs what it matches, not the collection
+        self.citing = _invert(self.chunk_keys)
+        self.in_part = _invert(self.part_keys)
 
     # -- public -----------------------------------------------------------------------------
     def search(
@@ -70,14 +72,19 @@ class Retriever:
     # -- components -------------------------------------------------------------------------
     def _lexical(self, query: Query, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
         scores = self.index.lexical.scores(query.search_text)
-        order = np.argsort(-scores)
-        out: list[tuple[str, float]] = []
-        for i in order:
-            if scores[i] <= 0 or len(out) >= n:
+        positive = np.flatnonzero(scores > 0)
+        # A partial sort of the best few first, not a full one over the collection; all of them only when a narrow
+        # filter leaves too few of those few
+        for m in (n if allowed is None else 4 * n, len(positive)):
+            out: list[tuple[str, float]] = []
+            for i in _best_first(scores, positive, m):
+                cid = self.lex_ids[i]
+                if cid in self.visible and (allowed is None or cid in allowed):
+                    out.append((cid, float(scores[i])))
+                    if len(out) >= n:
+                        return out
+            if m >= len(positive):
                 break
-            cid = self.lex_ids[i]
-            if cid in self.visible and (allowed is None or cid in allowed):
-                out.append((cid, float(scores[i])))
         return out
 
     def dense_text(self, query: Query) -> str:
@@ -118,18 +125,15 @@ class Retriever:
             return sorted(cids, key=lambda cid: (lex_rank.get(cid, len(lex_rank)), cid))
 
         owners = {doc_id for key in wanted for doc_id in self.index.owners.get(key, [])}
-
-        def is_own(chunk: Chunk) -> bool:
-            part = self.part_keys.get(chunk.chunk_id)
-            if part is not None:  # a file of several documents: only the part that is the one asked about
-                return bool(part & wanted)
-            return chunk.doc_id in owners
-
-        own = lexical_order(c.chunk_id for c in self.index.chunks.values() if is_own(c) and usable(c.chunk_id))
+        # A file of several documents: of its chunks, only those of the part asked about are its own.
+        own_ids = {
+            c.chunk_id for d in owners if d in self.index.documents for c in self.index.documents[d].chunks
+            if c.chunk_id not in self.part_keys
+        } | {cid for key in wanted for cid in self.in_part.get(key, ())}  # fmt: skip
+        own = lexical_order(cid for cid in own_ids if usable(cid))
         taken = set(own)
-        citing = lexical_order(
-            cid for cid, keys in self.chunk_keys.items() if keys & wanted and usable(cid) and cid not in taken
-        )
+        citing_ids = {cid for key in wanted for cid in self.citing.get(key, ())}
+        citing = lexical_order(cid for cid in citing_ids if usable(cid) and cid not in taken)
         return [(cid, 1.0) for cid in [*own, *citing][: self.settings.candidates]]
 
     # -- filters, de-duplication, passages --------------------------------------------------
@@ -197,6 +201,22 @@ def weighted(lists: list[tuple[list[tuple[str, float]], float]]) -> list[tuple[s
             norm = (s - low) / span if high > low else 1.0
             scores[cid] = scores.get(cid, 0.0) + weight * norm
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _best_first(scores: np.ndarray, positive: np.ndarray, m: int) -> np.ndarray:
+    """Of the positions `positive`, the `m` best by score, best first (ties in position order)."""
+    if len(positive) > m:  # every position scoring at least the m-th best, so that ties keep position order
+        cut = -np.partition(-scores[positive], m - 1)[m - 1]
+        positive = positive[scores[positive] >= cut]
+    return positive[np.argsort(-scores[positive], kind="stable")][:m]
+
+
+def _invert(keys: dict[str, set[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for cid, found in keys.items():
+        for key in found:
+            out.setdefault(key, []).append(cid)
+    return out
 
 
 def _overlaps(a, b) -> bool:

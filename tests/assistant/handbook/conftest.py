@@ -20,13 +20,8 @@ from core.config import Settings
 from core.docnumbers import document_keys
 from core.index.layout import DocRecord
 from core.index.types import Chunk
-from ingest.chunking import chunk_text
-from ingest.clean import clean_text
-from ingest.loaders import load_text
-from ingest.metadata import extract_metadata
-from ingest.parts import find_parts
-from ingest.tables import flatten_tables
 from tests.conftest import SAMPLE_DOCUMENTS
+from tests.records import describe
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
 SHARED_FILES = [
@@ -77,16 +72,6 @@ class RecordsIndex:
         for doc_id, r in sorted(self.documents.items()):
             for key in document_keys(r.meta.number, r.meta.kind):
                 self.owners.setdefault(key, []).append(doc_id)
-
-
-def describe(path: Path) -> DocRecord:
-    """One file as ingest.pipeline turns it into a record (without the embedder's token limit)."""
-    raw = load_text(path)
-    cleaned = flatten_tables(clean_text(raw))
-    meta = extract_metadata(path.stem, path.name, raw, cleaned)
-    parts = find_parts(cleaned)
-    meta.parts = [part.title for part in parts]
-    return DocRecord(meta, cleaned, chunk_text(path.stem, cleaned, id_prefix=path.stem, parts=parts))
 
 
 @pytest.fixture(scope="session")

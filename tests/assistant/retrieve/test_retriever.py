@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.deps import Deps
 from assistant.pipeline import search
 from assistant.retrieve.filters import KNOWN_KINDS, validate_filters
-from assistant.retrieve.retriever import rrf, weighted
+from assistant.retrieve.retriever import _best_first, rrf, weighted
 from assistant.types import Filters, Passage
 from assistant.understand.query import understand
 from core.errors import UserInputError
@@ -253,3 +254,38 @@ def test_search_service_applies_validated_filters(sample_deps: Deps) -> None:
 @pytest.mark.slow
 def test_validate_filters_bare_commune_name_accepted(sample_deps: Deps) -> None:
     assert validate_filters(Filters(places=["Ia Ko"]), sample_deps.index.documents) is not None
+
+
+# -- per-query work proportional to what matches, not to the collection -----------------------------------------
+
+
+def test_best_first_partial_sort_equals_full_sort_with_ties() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        scores = rng.integers(0, 6, size=int(rng.integers(1, 80))).astype(np.float32)  # many ties, many zeros
+        positive = np.flatnonzero(scores > 0)
+        full = positive[np.argsort(-scores[positive], kind="stable")]
+        for m in (1, 3, 10, len(positive), len(positive) + 5):
+            got = _best_first(scores, positive, m)
+            assert list(got) == list(full[:m]), (scores, m)
+
+
+def _lexical_reference(deps: Deps, question: str, allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
+    """The plain way: sort every chunk's score, keep the first n allowed ones."""
+    retriever = deps.retriever
+    scores = retriever.index.lexical.scores(understand(question).search_text)
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    ids = retriever.lex_ids
+    return [(ids[i], float(scores[i])) for i in order if scores[i] > 0 and (allowed is None or ids[i] in allowed)][:n]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [5, 40])
+def test_lexical_partial_sort_same_ranking_with_and_without_filters(sample_deps: Deps, n: int) -> None:
+    retriever = sample_deps.retriever
+    doc_ids = sorted(sample_deps.index.documents)
+    for question in [HEADLINE, "chuyển đổi số", "chuyen doi so", "mục tiêu đến năm 2030 kinh tế số"]:
+        for doc_id in [None, *doc_ids]:  # one document: a narrow filter, most of the best few not allowed
+            allowed = retriever._allowed(Filters(doc_ids=[doc_id])) if doc_id else None
+            got = retriever._lexical(understand(question), allowed, n)
+            assert got == _lexical_reference(sample_deps, question, allowed, n), (question, doc_id)
