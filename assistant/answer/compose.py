@@ -12,11 +12,18 @@ from collections.abc import Callable
 from assistant.answer.citations import cited_first, rewrite_markers
 from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
+from assistant.understand.features import question_names
+from assistant.understand.parts import without_asks
 from assistant.understand.query import Query
+from core.docnumbers import query_numbers
+from core.vntext import syllables
+
+MAX_ELLIPTICAL_WORDS = 2  # "ngày nào?", "ai ký?": a part this short asks about the subject of the part before
 
 
 def compose(query: Query, parts: list[tuple[Query, Answer]], passages: list[Passage]) -> Answer:
     """The parts' answers as one, cited from one list of sources (cited first, then the question's passages)."""
+    parts = _hanging_refused(parts, query.language)
     answered = [(part, answer) for part, answer in parts if not answer.refused]
     if not answered:
         absent = next((a for _, a in parts if any(w.startswith("absent document") for w in a.warnings)), None)
@@ -39,6 +46,26 @@ def compose(query: Query, parts: list[tuple[Query, Answer]], passages: list[Pass
     refused_parts = [part.asked for part, answer in parts if answer.refused]
     warnings = [f"asked in {len(parts)} parts" + (f"; not stated: {refused_parts}" if refused_parts else "")]
     return Answer(answer=" ".join(texts), sources=sources, refused=False, warnings=warnings)
+
+
+def _hanging_refused(parts: list[tuple[Query, Answer]], language: str) -> list[tuple[Query, Answer]]:
+    """A part too short to name its subject ("…, ngày nào?") asks about the part before it: when that part asked
+    which document it is ("bằng quyết định số mấy?") and found none, a date found for the short one would be the
+    date of something else."""
+    out: list[tuple[Query, Answer]] = []
+    for part, answer in parts:
+        before = out[-1] if out else None
+        if before and before[0].wants_number and before[1].refused and not answer.refused and _elliptical(part):
+            answer = Answer(
+                answer=_not_stated(part, language), sources=[], refused=True, warnings=["hangs on a refused part"]
+            )
+        out.append((part, answer))
+    return out
+
+
+def _elliptical(part: Query) -> bool:
+    own = [w for w in syllables(without_asks(part.asked)) if any(c.isalpha() for c in w)]
+    return len(own) <= MAX_ELLIPTICAL_WORDS and not query_numbers(part.asked) and not question_names(part.asked)
 
 
 def _renumbering(by_old: dict[int, int]) -> Callable[[list[int]], list[int]]:

@@ -28,7 +28,7 @@ from assistant.answer.refusal import refusal
 from assistant.types import Answer, Passage
 from assistant.understand.features import question_names
 from assistant.understand.query import Query
-from core.docnumbers import number_of, number_spans
+from core.docnumbers import number_key, number_of, number_spans, query_numbers
 from core.index.reader import IndexReader
 from core.sentences import split_sentences
 from core.vntext import content_terms, fold, folded_syllable_set, has_diacritics, syllables
@@ -93,6 +93,11 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
             weights[term] *= 2
     _score_all(sentences, query, weights, index)
     sentences.sort(key=lambda s: -s.score)
+    # A document the question names that the collection does not hold but cites: only text about it can answer
+    # ("How much did Resolution 196/2025/QH15 allocate …" is not answered by another budget figure).
+    cited_only = [key for key in query.number_keys if key not in index.owners and key not in _part_keys(passages)]
+    if cited_only:
+        sentences = [s for s in sentences if _names_keys(_context(s), cited_only)]
     chosen = _choose(sentences, query)
     if chosen and not _names_grounded(query, chosen, index):
         return [], 0.0
@@ -254,7 +259,11 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     all_sentences = ranked
     if query.qtype == "number" and query.unit:
         # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
-        ranked = [s for s in ranked if counts_unit(s.text, query)]
+        ranked = [s for s in ranked if counts_unit(s.text, query) and _qualified(s, query)]
+        if not ranked:
+            return []
+    if query.wants_number:  # "… bằng quyết định số mấy?": a sentence without a document number does not answer
+        ranked = [s for s in ranked if any(number_key(n) not in query.number_keys for *_, n in number_spans(s.text))]
         if not ranked:
             return []
     phrases = query.phrases
@@ -349,6 +358,31 @@ def _cover_names(chosen: list[_Sentence], ranked: list[_Sentence], query: Query)
                 chosen.append(sentence)
                 break
     return chosen
+
+
+def _context(sentence: _Sentence) -> str:
+    """The sentence with what it is read under: its passage's title, section and text."""
+    p = sentence.passage
+    return f"{sentence.text} {p.title} {p.section} {p.text}"
+
+
+def _qualified(sentence: _Sentence, query: Query) -> bool:
+    """Does the passage speak of the thing counted with the words that narrow it ("doanh nghiệp kỳ lân")?"""
+    if not query.qualifiers:
+        return True
+    words = folded_syllable_set(_context(sentence))
+    return all(any(w in words for w in alternatives) for alternatives in query.qualifiers)
+
+
+def _names_keys(text: str, keys: list[str]) -> bool:
+    """Does the text name each document, formally ("193/2025/QH15") or as people write it ("Đề án 06")?"""
+    found = {number_key(n) for *_, n in number_spans(text)} | set(query_numbers(text))
+    return all(key in found for key in keys)
+
+
+def _part_keys(passages: list[Passage]) -> set[str]:
+    """Numbers of the documents held as parts of a file ("Kết luận số 69-KL/TW" inside a compilation)."""
+    return {number_key(n) for p in passages for *_, n in number_spans(p.title)}
 
 
 def _same(a: _Sentence, b: _Sentence) -> bool:

@@ -20,9 +20,25 @@ _NAMED_QUANTITIES = (
 _HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
 
 
+# "How many experts …": the counted thing in English, as the Vietnamese texts count it (folded). A thing not listed
+# here gets no unit, so nothing is required of the answer beyond a number.
+_EN_UNITS = (
+    (r"billion (?:vnd|dong)", "ty dong"), (r"million (?:vnd|dong)", "trieu dong"), (r"(?:vnd|dong)\b", "tien"),
+    (r"percent|percentage|share", "phan tram"), (r"(?:doctoral|doctorate|phd)\w*", "tien si"),
+    (r"experts?", "chuyen gia"), (r"enterprises?|companies|firms?|businesses", "doanh nghiep"),
+    (r"communes?", "xa"), (r"wards?", "phuong"), (r"provinces?", "tinh"), (r"tasks?", "nhiem vu"),
+    (r"platforms?", "nen tang"), (r"members?", "thanh vien"), (r"(?:data )?cent(?:er|re)s?", "trung tam"),
+)  # fmt: skip
+_EN_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+((?:[a-z-]+\s+){0,3}[a-z-]+)")
+
+
 def asked_unit(question: str) -> str | None:
     """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
     folded = fold(question.lower())
+    english = _EN_HOW_MANY.search(folded)
+    if english:  # "How many leading AI experts …", "How many billion VND …"
+        words = english.group(1)
+        return next((unit for pattern, unit in _EN_UNITS if re.search(rf"\b(?:{pattern})", words)), None)
     match = _HOW_MANY.search(folded)
     if not match or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
         # "Thuế suất … là bao nhiêu?", "Học phí … bao nhiêu?": the quantity is named before the question word.
@@ -35,6 +51,59 @@ def asked_unit(question: str) -> str | None:
     if words[0] in {"lau", "nhieu", "la", "thi", "nam", "ngay", "thang", "lan"} or words[0].isdigit():
         return None  # "bao nhiêu lâu", "là bao nhiêu": no countable unit named
     return " ".join(words)
+
+
+# Words that end the counted thing's name: "bao nhiêu nền tảng đào tạo trực tuyến | đã được công nhận", "bao nhiêu
+# nhiệm vụ | chưa hoàn thành" (a state said of the things counted, which a report words in its own way).
+_COUNTED_ENDS = frozenset(
+    """da duoc se ma cua trong theo tai den vao co la do cho o tu tren khi de nam nao thi va hay hoac
+    nhu voi ve sau truoc tinh chua khong dang con nhung bi can phai deu cung van hien""".split()
+)
+_MAX_QUALIFIERS = 4
+_NUMBER_WORDS = frozenset("mot hai ba bon nam sau bay tam chin muoi moi cac".split())
+
+
+def counted_qualifiers(question: str, unit: str | None) -> list[tuple[str, ...]]:
+    """The words narrowing the thing counted, each with its alternatives: "bao nhiêu doanh nghiệp kỳ lân (unicorn)
+    công nghệ" → [("ky", "unicorn"), ("lan", "unicorn"), ("cong",), ("nghe",)] (folded).
+
+    A figure for "doanh nghiệp công nghệ số" does not count "doanh nghiệp kỳ lân": the passage that answers must
+    speak of the same thing. A word in parentheses stands for the words before it.
+    """
+    if unit is None:
+        return []
+    folded = fold(question.lower())
+    match = re.search(r"\b(?:bao nhieu|may)\s+" + re.escape(unit) + r"\b", folded)
+    if not match:
+        return []
+    found: list[list[str]] = []
+    alternative: list[str] | None = None
+    for token in re.findall(r"\w+|[()]|[^\w\s]", folded[match.end() :]):
+        if token == "(":
+            alternative = []
+        elif token == ")":
+            for words in found[-2:] if alternative else []:  # the parenthesis names the words just before it
+                words.extend(alternative or [])
+            alternative = None
+        elif alternative is not None:
+            alternative.append(token)
+        elif not token[0].isalnum() or token in _COUNTED_ENDS or token.isdigit():
+            break
+        elif token not in _NUMBER_WORDS:  # "một tiết dạy" is written "1 tiết dạy" as often
+            found.append([token])
+    return [tuple(words) for words in found[:_MAX_QUALIFIERS] if len(words[0]) > 1]
+
+
+# "ban hành bằng quyết định số mấy", "văn bản số hiệu gì": the answer is a document number.
+_ASKS_NUMBER = re.compile(
+    r"\b(?:(?:nghi quyet|quyet dinh|van ban|cong van|ke hoach|thong tu|nghi dinh|chi thi|thong bao|ket luan"
+    r"|quy dinh|huong dan|de an)\s+(?:\w+\s+)?so\s+(?:may|bao nhieu|hieu)|so hieu|so va ky hieu|so ky hieu)\b"
+)
+
+
+def asks_document_number(question: str) -> bool:
+    """Does the question ask for a document's number ("… bằng quyết định số mấy?")?"""
+    return _ASKS_NUMBER.search(fold(question.lower())) is not None
 
 
 # Capitalised words that are titles, bodies or sentence openers, not names (compared lowercase, accented:
@@ -75,7 +144,7 @@ _ROLES = (
 )  # fmt: skip
 
 
-def required_phrases(asked: str, qtype: str) -> list[str]:
+def required_phrases(asked: str, qtype: str, wants_number: bool = False) -> list[str]:
     """Folded phrases an answer sentence (with its title and section) must hold.
 
     Only what the question asks for, not what it uses to point at its subject: the ordinal of a date
@@ -89,16 +158,26 @@ def required_phrases(asked: str, qtype: str) -> list[str]:
             if re.search(rf"\bai\s+(?:la\s+)?{role}\b", folded) or re.match(rf"{role}\b.*\bla ai\b", folded):
                 phrases.append(role)
                 break
-    if qtype in ("date", "number"):  # (a person question's phrase is a role the answer must name someone for)
+    if qtype in ("date", "number") or wants_number:  # (a person question's phrase: a role to name someone for)
         # "Thời hạn hoàn thành Đề án huy động hạ tầng viễn thông …": a row about another Đề án does not answer.
-        phrases += [m.group(1) for m in _NAMED_WORK.finditer(folded)]
+        named = [m.group(1) for m in _NAMED_WORK.finditer(folded)]
+        # "xây dựng Quốc hội số": the digital one, not any sentence about the National Assembly and a year (unless
+        # the question names a project: "Đề án huy động hạ tầng viễn thông, hạ tầng số" is its name, said whole)
+        phrases += named or [m.group(0) for m in _DIGITAL.finditer(folded)]
     return phrases
 
 
+# "Chính phủ số", "Quốc hội số", "kinh tế số": in the NQ 57 family "số" after these is "digital", a thing of its own.
+_DIGITAL = re.compile(
+    r"\b(?:chinh phu|quoc hoi|kinh te|xa hoi|cong dan|chinh quyen|do thi|ha tang|nen tang|ky nang|chu ky|the he"
+    r"|cong nghe|doanh nghiep|giao duc|y te|van hoa|tu phap|ngan hang|tai chinh) so\b(?! (?:hieu|luong|may|bao))"
+)
 # A project, programme or strategy the question names by its words (not "Đề án 06", which is a number):
 # "de an huy dong ha tang" — the head and its first words, up to a word that ends the name.
 _NAME_ENDS = r"trong|theo|cua|tai|duoc|la|co|do|den|vao|khi|nao|gi|bao|va|ve|cho|voi|thuoc|nam|giai|da|se|phai|hoan|het"
-_NAMED_WORK = re.compile(rf"\b((?:de an|du an|chuong trinh|chien luoc)(?: (?!(?:{_NAME_ENDS})\b)[a-z]+){{3,4}})")
+_NAMED_WORK = re.compile(
+    rf"\b((?:de an|du an|chuong trinh|chien luoc|danh muc)(?: (?!(?:{_NAME_ENDS})\b)[a-z]+){{3,4}})"
+)
 
 
 # "Bộ Nội vụ", "Cục Thuế", "Sở Y tế": a body the question names by its head and proper name. ("UBND tỉnh Gia Lai"

@@ -77,7 +77,7 @@ def _per_question_word(text: str) -> list[tuple[str, str]]:
         return []
     out = []
     for i, clause in enumerate(clauses):
-        rest = " ".join(_without_asks(c) for j, c in enumerate(clauses) if j != i)
+        rest = " ".join(without_asks(c) for j, c in enumerate(clauses) if j != i)
         out.append((clause + "?", rest))
     return out
 
@@ -113,7 +113,8 @@ def _per_document(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _without_asks(text: str) -> str:
+def without_asks(text: str) -> str:
+    """The text without its question words ("ban hành ngày nào" → "ban hành ngày")."""
     for match in reversed(_asks(text)):
         text = text[: match.start()] + text[match.end() :]
     return re.sub(r"\s{2,}", " ", text).strip()
@@ -139,5 +140,5 @@ def _with_background(part: Query, background: str, whole: Query) -> Query:
     merged.background = background
     # What the part asks is its own: a name or a counted unit in another part is that part's to ground.
     merged.names = question_names(part.asked)
-    merged.unit = part.unit
+    merged.unit, merged.qualifiers = part.unit, part.qualifiers
     return merged

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from assistant.understand.features import (
     asked_unit,
+    asks_document_number,
+    counted_qualifiers,
     question_bodies,
     question_months,
     question_names,
@@ -121,6 +123,8 @@ class Query:
     months: list[tuple[str, str]] = field(init=False)  # months it names ("9", "2025")
     unit: str | None = field(init=False)  # the thing counted in "bao nhiêu <unit>", folded
     phrases: list[str] = field(init=False)  # folded phrases an answer sentence must hold (ordinal, role)
+    qualifiers: list[tuple[str, ...]] = field(init=False)  # words narrowing the counted unit, with alternatives
+    wants_number: bool = field(init=False)  # it asks for a document's number ("quyết định số mấy?")
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.text
@@ -129,7 +133,9 @@ class Query:
         self.periods = question_periods(self.asked)
         self.months = question_months(self.asked)
         self.unit = asked_unit(self.text)
-        self.phrases = required_phrases(self.asked, self.qtype)
+        self.qualifiers = counted_qualifiers(self.asked, self.unit)
+        self.wants_number = asks_document_number(self.asked)
+        self.phrases = required_phrases(self.asked, self.qtype, self.wants_number)
 
 
 def question_type(text: str) -> str:

@@ -1,0 +1,125 @@
+"""The extractive answerer refuses when its best sentence answers something near the question but not it: a figure
+for another kind of thing counted, a row without the document number asked for, a text that never speaks of the
+document the question names, the date of something other than the digital thing asked about."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.answer.compose import compose
+from assistant.answer.extractive import extractive_answer
+from assistant.answer.refusal import refusal
+from assistant.types import Answer, Passage
+from assistant.understand.parts import question_parts
+from assistant.understand.query import understand
+from core.index.types import DocumentMeta
+
+THRESHOLD = 0.35
+
+
+def _passage(n: int, text: str, doc_id: str = "d", title: str = "Báo cáo") -> Passage:
+    return Passage(
+        n=n, chunk_id=f"{doc_id}:{n}", doc_id=doc_id, title=title, source=f"{doc_id}.md", text=text, score=1.0 / n,
+        date=None, kind="báo cáo", section="", numbers=[], start=0, end=len(text),
+    )  # fmt: skip
+
+
+def _index(owners: dict[str, list[str]] | None = None) -> SimpleNamespace:
+    """What the answerer reads of an index: term weights (all alike here), document owners, metadata."""
+    return SimpleNamespace(
+        idf={}, default_idf=lambda: 5.0, owners=owners or {}, documents={},
+        meta=lambda doc_id: DocumentMeta(doc_id=doc_id, source=f"{doc_id}.md", title="Báo cáo"),
+    )  # fmt: skip
+
+
+def answer(question: str, texts: list[str], owners: dict[str, list[str]] | None = None) -> Answer:
+    passages = [_passage(n, text, doc_id=f"d{n}") for n, text in enumerate(texts, start=1)]
+    return extractive_answer(understand(question), passages, _index(owners), THRESHOLD)  # type: ignore[arg-type]
+
+
+UNICORN = "Nghị quyết đặt mục tiêu đến năm 2030 có bao nhiêu doanh nghiệp kỳ lân (unicorn) công nghệ?"
+DIGITAL_FIRMS = "Đến năm 2030 có tối thiểu 5 doanh nghiệp công nghệ số ngang tầm các nước tiên tiến."
+
+
+def test_a_figure_for_another_kind_of_thing_counted_is_refused() -> None:
+    got = answer(UNICORN, [DIGITAL_FIRMS])
+    assert got.refused, got.answer
+
+
+@pytest.mark.parametrize("named", ["doanh nghiệp kỳ lân công nghệ", "doanh nghiệp unicorn công nghệ"])
+def test_the_thing_counted_named_as_asked_or_by_its_alias_answers(named: str) -> None:
+    got = answer(UNICORN, [DIGITAL_FIRMS, f"Phấn đấu đến năm 2030 có 3 {named} trị giá trên 1 tỷ USD."])
+    assert not got.refused and "3" in got.answer and "[1]" in got.answer, got.answer
+    assert got.sources[0].text.startswith("Phấn đấu")
+
+
+LIST_TASK = (
+    "Nhiệm vụ: Xây dựng Danh mục công nghệ chiến lược; Kết quả: Quyết định của Thủ tướng Chính phủ; Hạn: 6/2025."
+)
+ASK_NUMBER = "Danh mục công nghệ chiến lược được ban hành bằng quyết định số mấy?"
+
+
+def test_a_document_number_asked_is_not_answered_by_a_row_without_one() -> None:
+    assert answer(ASK_NUMBER, [LIST_TASK]).refused
+
+
+def test_a_document_number_asked_is_answered_by_the_sentence_giving_it() -> None:
+    issued = (
+        "Thủ tướng Chính phủ đã ban hành Quyết định số 1131/QĐ-TTg ngày 12/6/2025 về Danh mục công nghệ chiến lược."
+    )
+    got = answer(ASK_NUMBER, [LIST_TASK, issued])
+    assert not got.refused and "1131/QĐ-TTg" in got.answer, got.answer
+
+
+def test_a_document_number_asked_about_another_work_is_refused() -> None:
+    other = "Bộ đã có văn bản số 1013/BKHCN-CNCNTT xin ý kiến về dự thảo Chương trình quốc gia phát triển công nghệ."
+    assert answer(ASK_NUMBER, [LIST_TASK, other]).refused
+
+
+BUDGET_Q = "Nghị quyết 196/2025/QH15 bố trí bao nhiêu phần trăm ngân sách cho khoa học, công nghệ?"
+BUDGET = "Điều chỉnh dự toán ngân sách năm 2025 để bố trí ít nhất 3% ngân sách cho khoa học, công nghệ."
+
+
+def test_a_document_cited_but_not_held_is_answered_only_by_text_about_it() -> None:
+    assert answer(BUDGET_Q, [BUDGET]).refused
+    about = "Quốc hội ban hành Nghị quyết số 196/2025/QH15, bố trí 3,5% ngân sách cho khoa học, công nghệ năm 2025."
+    got = answer(BUDGET_Q, [BUDGET, about])
+    assert not got.refused and "3,5%" in got.answer, got.answer
+
+
+def test_a_document_held_may_answer_in_its_own_words() -> None:
+    owners = {key: ["d1"] for key in understand(BUDGET_Q).number_keys}
+    got = answer(BUDGET_Q, [BUDGET], owners)
+    assert not got.refused and "3%" in got.answer, got.answer
+
+
+DIGITAL_Q = "Kế hoạch yêu cầu hoàn thành xây dựng Quốc hội số vào năm nào?"
+
+
+def test_the_digital_thing_asked_about_must_be_the_one_dated() -> None:
+    laws = "Kế hoạch yêu cầu hoàn thành xây dựng Chương trình luật, pháp lệnh của Quốc hội vào năm 2025."
+    assert answer(DIGITAL_Q, [laws]).refused
+    got = answer(DIGITAL_Q, [laws, "Phấn đấu hoàn thành xây dựng Quốc hội số vào năm 2027."])
+    assert not got.refused and "2027" in got.answer, got.answer
+
+
+def _stated(text: str) -> Answer:
+    return Answer(answer=text, sources=[_passage(1, text)], refused=False)
+
+
+def test_a_short_part_hanging_on_an_unfound_document_is_not_answered() -> None:
+    query = understand("Danh mục công nghệ chiến lược được ban hành bằng quyết định số mấy, ngày nào?")
+    first, second = question_parts(query)
+    assert first.wants_number
+    got = compose(query, [(first, refusal(first, [])), (second, _stated("Hạn hoàn thành tháng 6/2025 [1]."))], [])
+    assert got.refused, got.answer
+
+
+def test_a_short_part_after_another_kind_of_unanswered_part_is_kept() -> None:
+    query = understand("Điều lệ Đảng được Đại hội lần thứ mấy thông qua, vào ngày nào?")
+    first, second = question_parts(query)
+    assert not first.wants_number
+    got = compose(query, [(first, refusal(first, [])), (second, _stated("Thông qua ngày 19/01/2011 [1]."))], [])
+    assert not got.refused and "19/01/2011" in got.answer
