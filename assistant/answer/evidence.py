@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.understand.features import UNIT_ALIASES
+from assistant.understand.features import DURATION, DURATION_UNITS, UNIT_ALIASES
 from assistant.understand.query import Query
 from core.docnumbers import number_key, number_spans
 from core.index.reader import IndexReader
@@ -55,11 +55,22 @@ def has_answer_type(text: str, query: Query) -> bool:
     return False
 
 
+# A length of time: a number (in digits or words) and a unit of time not followed by another number (a date's
+# "15 tháng 7 năm 2025" is not one).
+_COUNT_WORDS = r"\d+(?:[.,]\d+)?|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi(?: \w+)?"
+_DURATION_RE = {
+    unit: re.compile(rf"\b(?:{_COUNT_WORDS})\s+(?:{unit})\b(?!\s*(?:\d|nam \d))")
+    for unit in [*DURATION_UNITS, "|".join(DURATION_UNITS)]
+}
+
+
 def counts_unit(text: str, query: Query) -> bool:
     unit = query.unit
     if unit is None:
         return False
     folded = fold(LIST_PREFIX.sub("", text).lower())  # "1. Thành lập …": a list label counts nothing
+    if unit == DURATION or unit in DURATION_UNITS:  # "bao lâu", "bao nhiêu ngày"
+        return _DURATION_RE[unit if unit != DURATION else "|".join(DURATION_UNITS)].search(folded) is not None
     alias = UNIT_ALIASES.get(unit)
     if alias:
         return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None

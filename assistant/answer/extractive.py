@@ -54,6 +54,8 @@ class _Sentence:
     terms: frozenset[str] = frozenset()
     typed: bool = False
     support: float = 0.0  # weighted share of the question's terms in the sentence (+ its context)
+    lead: str = ""  # a list item's: the line opening its list ("Người giới thiệu phải:")
+    lead_terms: frozenset[str] = frozenset()  # the question's terms that line holds and the sentence does not
 
 
 def extractive_answer(query: Query, passages: list[Passage], index: IndexReader, threshold: float) -> Answer:
@@ -182,10 +184,12 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
         if in_distribution and _LIST_ITEM.match(line):
             continue
         in_distribution = False
+        span = lead_span(passage.text, match.start())
+        lead = passage.text[span[0] : span[1]] if span else ""
         for start, end in split_sentences(line, match.start()):
             text = passage.text[start:end].strip()
             if _answers_alone(text):
-                out.append(_Sentence(passage, rank, start, end, text))
+                out.append(_Sentence(passage, rank, start, end, text, lead=lead))
     return out
 
 
@@ -230,6 +234,9 @@ def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None
     context = _context_terms(sentence.passage, weights) - own
     total = sum(weights.values())
     coverage = (sum(weights[t] for t in own) + sum(weights[t] for t in context) / 3) / total
+    # A list item is said with the line opening its list ("Người giới thiệu phải:" over "- … ít nhất một năm"):
+    # its words are evidence for the answer, but not a ranking between the items of one list, which all share them.
+    sentence.lead_terms = frozenset(t for t in weights if t in folded_syllable_set(sentence.lead)) - own
     bigrams = set(zip(weights, list(weights)[1:], strict=False))
     bigram_cov = len(bigrams & set(zip(tokens, tokens[1:], strict=False))) / len(bigrams) if bigrams else coverage
     sentence.typed = has_answer_type(sentence.text, query)
@@ -303,21 +310,39 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
         if sentence.terms - covered or query.qtype == "list":
             chosen.append(sentence)
             covered |= sentence.terms
+    lead = _lead_in(best, all_sentences) if best.lead else None
+    if lead is not None and not any(_same(lead, c) for c in chosen):  # "- Là đảng viên …" says whose condition it is
+        chosen.insert(0, lead)
     return _cover_names(chosen, ranked, query)
 
 
 def _lead_in(item: _Sentence, sentences: list[_Sentence]) -> _Sentence | None:
     """For a sentence on a list item line ("- …", "a) …"), the line ending in ":" that opens its list."""
-    text = item.passage.text
-    line_start = text.rfind("\n", 0, item.start) + 1
+    span = lead_span(item.passage.text, item.start)
+    if span is None:
+        return None
+    known = next((s for s in sentences if s.passage is item.passage and s.start == span[0]), None)
+    text = item.passage.text[span[0] : span[1]].strip()
+    return known or _Sentence(item.passage, item.rank, span[0], span[1], text, terms=item.terms)
+
+
+def lead_span(text: str, start: int) -> tuple[int, int] | None:
+    """Where the line opening the list that the item line at `start` belongs to is ("2. Người giới thiệu phải :"
+    above "- Là đảng viên chính thức …"), or None when `start` is not on a list item or no such line is above it."""
+    line_start = text.rfind("\n", 0, start) + 1
     if not _LIST_ITEM.match(text[line_start:]):
         return None
-    before = sorted((s for s in sentences if s.passage is item.passage and s.end <= line_start), key=lambda s: -s.start)
-    for sentence in before:
-        start = text.rfind("\n", 0, sentence.start) + 1
-        if sentence.start == start and _LIST_ITEM.match(text[start:]):
-            continue  # another item of the same list
-        return sentence if re.search(r"(:|\bgồm)\s*$", sentence.text) else None
+    end = line_start - 1
+    for _ in range(MAX_LIST_ITEMS * 2):  # back over the item's siblings, up to the line that opens the list
+        if end <= 0:
+            return None
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].strip()
+        if re.search(r"(:|\bgồm)\s*$", line):
+            return begin, end
+        if line and not _LIST_ITEM.match(line):
+            return None
+        end = begin - 1
     return None
 
 
@@ -420,7 +445,7 @@ def _evidence(chosen: list[_Sentence], weights: dict[str, float]) -> float:
     if not chosen:
         return 0.0
     total = sum(weights.values())
-    own = set().union(*(s.terms for s in chosen))
+    own = set().union(*(s.terms | s.lead_terms for s in chosen))
     context = set().union(*(_context_terms(s.passage, weights) for s in chosen)) - own
     return (sum(weights[t] for t in own) + sum(weights[t] for t in context) / 3) / total
 

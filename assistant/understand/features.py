@@ -18,6 +18,9 @@ _NAMED_QUANTITIES = (
     (r"\b(hoc phi|le phi|muc phi|kinh phi|so tien|muc luong|tien luong|muc ho tro|phu cap)\b", "tien"),
 )
 _HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
+# "bao lâu", "mất bao lâu": a length of time, answered by "03 ngày làm việc", "mười hai tháng", "ít nhất một năm".
+DURATION = "thoi gian"
+DURATION_UNITS = ("ngay", "thang", "nam", "gio", "tuan", "phut")
 
 
 # "How many experts …": the counted thing in English, as the Vietnamese texts count it (folded). A thing not listed
@@ -39,7 +42,11 @@ def asked_unit(question: str) -> str | None:
     if english:  # "How many leading AI experts …", "How many billion VND …"
         words = english.group(1)
         return next((unit for pattern, unit in _EN_UNITS if re.search(rf"\b(?:{pattern})", words)), None)
+    if re.search(r"\bbao (?:nhieu )?lau\b", folded):
+        return DURATION
     match = _HOW_MANY.search(folded)
+    if match and match.group(1).split()[0] in DURATION_UNITS and not re.search(r"\bngay (?:bao nhieu|may)\b", folded):
+        return match.group(1).split()[0]  # "trong thời hạn bao nhiêu ngày" (not "ngày bao nhiêu", a date)
     if not match or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
         # "Thuế suất … là bao nhiêu?", "Học phí … bao nhiêu?": the quantity is named before the question word.
         named = next((unit for pattern, unit in _NAMED_QUANTITIES if re.search(pattern, folded)), None)

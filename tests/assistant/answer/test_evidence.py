@@ -107,4 +107,4 @@ def test_quantities_named_before_the_question_word() -> None:
     # "Thuế suất … là bao nhiêu?" wants a percentage, "Học phí … là bao nhiêu?" an amount of money.
     assert understand("Thuế suất thuế nhập khẩu ưu đãi của bộ bài là bao nhiêu?").unit == "phan tram"
     assert understand("Mức học phí của mỗi lớp bồi dưỡng là bao nhiêu?").unit == "tien"
-    assert understand("Thời hạn nộp hồ sơ là bao lâu?").unit is None
+    assert understand("Thời hạn nộp hồ sơ là bao lâu?").unit == "thoi gian"  # a length of time: "60 ngày"

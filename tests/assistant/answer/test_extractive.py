@@ -237,9 +237,9 @@ def test_question_names_to_lam() -> None:
         ("Có mấy xã?", "xa"),
         ("bao nhieu xa", "xa"),
         ("BAO NHIÊU XÃ", "xa"),
-        ("Mất bao nhiêu lâu?", None),
+        ("Mất bao nhiêu lâu?", "thoi gian"),  # a length of time
         ("Tỷ lệ là bao nhiêu?", None),
-        ("Bao nhiêu năm?", None),
+        ("Bao nhiêu năm?", "nam"),  # a length of time in years
         ("Ai chủ trì?", None),
     ],
 )

@@ -123,3 +123,42 @@ def test_a_short_part_after_another_kind_of_unanswered_part_is_kept() -> None:
     assert not first.wants_number
     got = compose(query, [(first, refusal(first, [])), (second, _stated("Thông qua ngày 19/01/2011 [1]."))], [])
     assert not got.refused and "19/01/2011" in got.answer
+
+
+# -- how long: a length of time answers, said with the line that opens its list ----------------------------------
+
+CONDITIONS = """2. Người giới thiệu phải :
+- Là đảng viên chính thức và cùng công tác với người vào Đảng ít nhất một năm;
+- Báo cáo với chi bộ về lý lịch, phẩm chất, năng lực của người vào Đảng.
+3. Lễ kết nạp đảng viên được tổ chức trang nghiêm ngày 15 tháng 7 năm 2025."""
+
+
+def test_how_long_is_answered_by_a_length_of_time_with_its_list_lead_in() -> None:
+    got = answer("Người giới thiệu vào Đảng phải cùng công tác với người vào Đảng ít nhất bao lâu?", [CONDITIONS])
+    assert not got.refused, got.answer
+    assert got.answer.startswith("2. Người giới thiệu phải [1]. - Là đảng viên chính thức"), got.answer
+    assert "ít nhất một năm [1]." in got.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lễ kết nạp người vào Đảng được tổ chức trang nghiêm ngày 15 tháng 7 năm 2025.",
+        "Lễ kết nạp người vào Đảng được tổ chức trang nghiêm với 25 đảng viên tham dự.",  # a number, not a time
+    ],
+)
+def test_how_long_is_not_answered_by_a_date_or_another_number(text: str) -> None:
+    assert answer("Lễ kết nạp người vào Đảng được tổ chức trong bao lâu?", [text]).refused
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("Thời kỳ dự bị của đảng viên là bao lâu?", "Đảng viên phải trải qua thời kỳ dự bị mười hai tháng."),
+        ("thoi ky du bi cua dang vien la bao lau", "Đảng viên phải trải qua thời kỳ dự bị mười hai tháng."),
+        ("Hồ sơ được khai bổ sung trong thời hạn bao nhiêu ngày?", "Hồ sơ được khai bổ sung trong thời hạn 60 ngày."),
+    ],
+)
+def test_lengths_of_time_in_words_or_digits(question: str, text: str) -> None:
+    got = answer(question, [text])
+    assert not got.refused and text.rstrip(".") in got.answer, got.answer
