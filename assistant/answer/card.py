@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer.citations import cited_first
+from assistant.answer.evidence import mentions_bodies
 from assistant.types import Answer, Passage
 from assistant.understand.features import question_names
 from assistant.understand.query import Query
@@ -202,7 +203,10 @@ def _named_documents(
     owners = list(dict.fromkeys(index.owners.get(query.number_keys[0], []))) if query.number_keys else []
     if field == "number":
         # "Văn bản nào … thực hiện Nghị quyết 57?" asks for another document than the one it names.
-        return [] if query.number_keys else [d for d in [_named_by_subject(query, passages, index)] if d]
+        if query.number_keys:
+            return []
+        found = _named_by_subject(query, passages, index) or _described_by_header(query, passages, index)
+        return [found] if found else []
     if owners or query.number_keys or not by_subject:
         return owners  # a number we do not hold as a document's own: the body (or the absent-document rule) answers
     found = _named_by_subject(query, passages, index)
@@ -241,6 +245,38 @@ def _named_by_subject(query: Query, passages: list[Passage], index: IndexReader)
             and subject
             and len(subject & question) >= _SUBJECT_COVERAGE * len(subject)
         ):
+            return doc_id
+    return None
+
+
+# Words of a "which document" question that ask, not describe ("văn bản nào", "số mấy", "bằng").
+_ASKING = frozenset("van ban nao so may hieu gi bang la cua duoc co trong ve theo".split())
+_DESCRIBED = 0.75
+_RARE_SHARE = 0.8  # a term this close to the rarest there is names one addressee ("Công ty Tokokosen")
+
+
+def _described_by_header(query: Query, passages: list[Passage], index: IndexReader) -> str | None:
+    """ "Văn bản nào của Chính phủ quy định về đào tạo, bồi dưỡng công chức năm 2025?", "Cục Hải quan trả lời
+    Công ty Tokokosen bằng văn bản số mấy?": a retrieved document whose header says what the question says of it —
+    its issuer, kind, year and subject hold (nearly) all the question's words, or its addressee is the rare name
+    the question gives."""
+    # (a year describes a document; another number does not)
+    asked = [t for t in content_terms(syllables(query.asked)) if t not in _ASKING and (not t.isdigit() or len(t) == 4)]
+    if not asked:
+        return None
+    rare = _RARE_SHARE * index.default_idf()
+    for doc_id in dict.fromkeys(p.doc_id for p in passages[:3]):
+        meta = index.meta(doc_id)
+        if not meta.number:
+            continue
+        header = f"{meta.issuer or ''} {meta.kind} {meta.subject or meta.title} {(meta.date or '')[:4]}"
+        described = set(content_terms(syllables(header)))
+        addressed = set(content_terms(syllables(" ".join(meta.recipients))))
+        if not mentions_bodies(f"{meta.issuer or ''} {meta.title}", query.bodies):
+            continue  # "Văn bản nào của Bộ Tài chính …": a letter of another ministry, however like it is
+        if len(described & set(asked)) >= _DESCRIBED * len(asked):
+            return doc_id
+        if any(index.idf.get(t, index.default_idf()) >= rare for t in addressed & set(asked)):
             return doc_id
     return None
 

@@ -86,11 +86,26 @@ Bộ Khoa học và Công nghệ đề nghị các địa phương gửi báo c�
 """
 
 
+CUSTOMS = """CỤC HẢI QUAN
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 5555/CHQ-GSQL
+V/v nhập khẩu hàng hóa
+Hà Nội, ngày 10 tháng 11 năm 2025
+
+Kính gửi: Công ty TNHH Sakuramochi Việt Nam.
+
+Trả lời công văn ngày 20/10/2025 của Công ty về vướng mắc chính sách mặt hàng máy ép nhựa đã qua sử dụng, Cục \
+Hải quan có ý kiến như sau: đề nghị Công ty liên hệ Bộ Khoa học và Công nghệ để được hướng dẫn.
+"""
+
+
 @pytest.fixture(scope="module")
 def card_deps(tmp_path_factory: pytest.TempPathFactory):
     documents = tmp_path_factory.mktemp("card-docs")
     (documents / "nghi-dinh-77.txt").write_text(DECREE, encoding="utf-8")
     (documents / "cong-van-4321.txt").write_text(LETTER, encoding="utf-8")
+    (documents / "cong-van-5555.txt").write_text(CUSTOMS, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("card-index")
     settings = make_settings(index_dir, documents)
     Ingestor(index_dir, build_embedder(settings)).run(documents)
@@ -156,6 +171,17 @@ def _cited_texts(answer) -> list[str]:
         ("Công văn 4321 gửi cơ quan nào?", ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"], "Kính gửi"),
         # named by kind and subject, not by number
         ("Nghị định nào quy định về quản lý kho dữ liệu số của cơ quan nhà nước?", ["77/2025/NĐ-CP"], "77/2025/NĐ-CP"),
+        # named by what its header says of it: the issuer, the year and the subject, or its rare addressee
+        (
+            "Văn bản nào của Bộ Khoa học và Công nghệ hướng dẫn báo cáo chuyển đổi số năm 2025?",
+            ["4321/BKHCN-CĐS"],
+            "4321/BKHCN-CĐS",
+        ),
+        (
+            "Cục Hải quan trả lời vướng mắc của Công ty Sakuramochi bằng văn bản số mấy?",
+            ["5555/CHQ-GSQL"],
+            "5555/CHQ-GSQL",
+        ),
     ],
 )
 def test_header_questions_answered_and_cited(card_deps, question: str, facts: list[str], cited_holds: str) -> None:
@@ -164,6 +190,11 @@ def test_header_questions_answered_and_cited(card_deps, question: str, facts: li
     for fact in facts:
         assert fact in answer.answer, answer.answer
     assert any(cited_holds.casefold() in text.casefold() for text in _cited_texts(answer)), answer.answer
+
+
+def test_a_document_described_with_another_issuer_is_not_named(card_deps) -> None:
+    answer = _ask(card_deps, "Văn bản nào của Bộ Tài chính hướng dẫn báo cáo chuyển đổi số năm 2025?")
+    assert "Số hiệu của văn bản" not in answer.answer and "4321/BKHCN" not in answer.answer, answer.answer
 
 
 def test_a_signer_the_text_does_not_state_is_not_invented(card_deps) -> None:
