@@ -115,15 +115,30 @@ _OPENS_UNIT = re.compile(r"(?:[-+•*|#>]|[a-zđ][)\]]|\d{1,3}(?:\.\d{1,3})*[.)]
 _ENDS_UNIT = re.compile(r"[.:;!?…)\]|\"”]$")
 
 
+# A crawled official text is wrapped at about 80 characters: a line this long that stops on a letter was cut there.
+_WRAP_MIN, _WRAP_MAX = 55, 110
+# What a wrapped name goes on with: a capitalised word that is not a heading, not a new article or clause.
+_NAME_GOES_ON = re.compile(
+    r"(?!(?:Điều|Chương|Mục|Phần|Phụ lục|Căn cứ|Theo đề nghị|Nơi nhận|Kính gửi|Xét|Số|V/v|QUYẾT|NGHỊ|CHỈ THỊ)\b)"
+    r"(?![^,\n]{2,30},\s*ngày\s+\d)"  # the dateline: "Hà Nội, ngày 18 tháng 11 năm 2025"
+    r"[A-ZĐÀ-Ỹ][a-zà-ỹđ]"
+)
+
+
 def _rejoin_wrapped(lines: list[str]) -> list[str]:
     """Rejoin hard-wrapped lines: a line that starts in lowercase (or with a number after a lowercase word, as in
     "ngày 31 tháng 10 năm / 2025") continues the previous one, unless that one ends a sentence or clause, or the
     line opens a heading, a list item or a table row. Crawled official texts wrap every 80 characters; a news
     paragraph is one line and is never touched."""
     out: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         previous = out[-1] if out else ""
-        continues = line[:1].islower() or (line[:1].isdigit() and previous[-1:].islower())
+        continues = (
+            line[:1].islower()
+            or (line[:1].isdigit() and previous[-1:].islower())
+            # "… trên địa bàn tỉnh Nghệ / An (cấp tỉnh: …": wrapped inside a name; the raw line was cut near the width
+            or (_WRAP_MIN <= len(lines[i - 1]) <= _WRAP_MAX and previous[-1:].isalpha() and _NAME_GOES_ON.match(line))
+        )
         if (
             line
             and previous

@@ -67,7 +67,9 @@ logger = logging.getLogger(__name__)
 
 # Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
-PROCESSING = 6  # 5: each record carries its references to other documents (ingest.relations); 6: a letter's recipients
+# 5: each record carries its references to other documents (ingest.relations); 6: a letter's recipients;
+# 7: lines wrapped inside a name rejoined ("tỉnh Nghệ / An")
+PROCESSING = 7
 
 # (chunks just stored, chunks known so far to store in this run: it grows while documents are still being read)
 Progress = Callable[[int, int], None]

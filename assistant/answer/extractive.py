@@ -195,6 +195,7 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
 
 _HEADING = re.compile(r"^(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC|CHƯƠNG|ĐIỀU)\s+[\dIVXLC]+[.:]?\s")
 _MIN_WORDS = 5
+_MAX_TITLE_WORDS = 12  # an article heading with a full stop but this short ("Điều 3. Hiệu lực thi hành.") is a title
 # The national heading, its motto and the dateline of an official text ("Hà Nội, ngày 14 tháng 3 năm 2025").
 _HEADER_LINE = re.compile(
     r"^(?:CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM|Độc lập\s*-\s*Tự do)"
@@ -213,7 +214,7 @@ def _answers_alone(text: str) -> bool:
     """Can this sentence stand as an answer? Not a header line ("Số: 11306/VPCP-NN"), not an article heading
     ("Điều 1. Sắp xếp …": the clauses under it say what it does), not a broken piece starting mid-word.
     """
-    if _HEADING.match(text) or _HEADER_LINE.search(text):
+    if _HEADER_LINE.search(text) or (_HEADING.match(text) and _is_title(text)):
         return False
     letters = [c for c in text if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
@@ -223,6 +224,12 @@ def _answers_alone(text: str) -> bool:
         return False  # "ị định số 158/…": a crawl fragment, not a sentence with its subject ("a) xây dựng …" is one)
     words = [w for w in syllables(number_free(body)) if any(c.isalpha() for c in w)]
     return len(words) >= _MIN_WORDS
+
+
+def _is_title(text: str) -> bool:
+    """ "Điều 4. Hiệu lực và trách nhiệm thi hành" names an article; "Điều 1. Ban hành kèm theo Quyết định này Danh
+    mục 229 thủ tục …." states what it does, in a sentence of its own."""
+    return not re.search(r"[.;!?…)]\s*$", text) or len(syllables(_HEADING.sub("", text))) <= _MAX_TITLE_WORDS
 
 
 def _score(sentence: _Sentence, query: Query, weights: dict[str, float]) -> None:

@@ -45,6 +45,10 @@ def asked_unit(question: str) -> str | None:
     if re.search(r"\bbao (?:nhieu )?lau\b", folded):
         return DURATION
     match = _HOW_MANY.search(folded)
+    if match and match.group(1).split()[0] == "den":  # "từ bao nhiêu đến bao nhiêu năm": the unit ends the range
+        match = _HOW_MANY.search(folded, match.start(1))
+        if match is None or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
+            return None
     if match and match.group(1).split()[0] in DURATION_UNITS and not re.search(r"\bngay (?:bao nhieu|may)\b", folded):
         return match.group(1).split()[0]  # "trong thời hạn bao nhiêu ngày" (not "ngày bao nhiêu", a date)
     if not match or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
@@ -80,7 +84,7 @@ def counted_qualifiers(question: str, unit: str | None) -> list[tuple[str, ...]]
     if unit is None:
         return []
     folded = fold(question.lower())
-    match = re.search(r"\b(?:bao nhieu|may)\s+" + re.escape(unit) + r"\b", folded)
+    match = re.search(r"\b(?:bao nhieu|may)\s+" + re.escape(unit) + r"\b", folded)  # (the last, in a range)
     if not match:
         return []
     found: list[list[str]] = []
@@ -120,7 +124,7 @@ _GENERIC = frozenset(
     trực sở văn phòng trung ương nhà nước quốc hội phủ tổng thủ tướng đoàn mặt trận tổ việt nam phiên họp
     thành viên khoa học công nghệ đổi mới sáng tạo chuyển đổi đại biểu nhân dân theo ai gì nào thế còn
     đồng chí xã phường huyện thành phố khi trong trước sau ở người tại với của và những các một vậy nếu để
-    dữ liệu hỏi cho biết có là đã được các""".split()
+    dữ liệu hỏi cho biết có là đã được các chánh văn""".split()  # "Chánh Văn phòng" is a post, not a name
 )
 
 

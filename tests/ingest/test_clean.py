@@ -453,3 +453,36 @@ def test_clean_text_real_page_has_no_markers_or_portal_table(path):
     assert "VIỆT NAMĐộc lập" not in cleaned
     assert not re.search(r"^(?:Số hiệu|Loại văn bản|Người ký):", cleaned, re.MULTILINE)
     assert not re.search(r"tháng\d|năm\d{4}", cleaned)
+
+
+WRAPPED_IN_A_NAME = """Điều 1. Ban hành kèm theo Quyết định này Danh mục 229 thủ tục hành chính lĩnh vực Nông
+nghiệp và Môi trường thực hiện không phụ thuộc vào địa giới hành chính trên địa bàn tỉnh Nghệ
+An (cấp tỉnh: 197 thủ tục, cấp xã: 32 thủ tục).
+
+Điều 2. Trách nhiệm thi hành"""
+
+
+def test_clean_text_rejoins_a_line_wrapped_inside_a_name():
+    cleaned = clean_text(WRAPPED_IN_A_NAME)
+    assert "trên địa bàn tỉnh Nghệ An (cấp tỉnh: 197 thủ tục, cấp xã: 32 thủ tục)." in cleaned
+    assert cleaned.endswith("\n\nĐiều 2. Trách nhiệm thi hành")
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Hà Nội, ngày 18 tháng 11 năm 2025",  # the dateline after a long subject line
+        "Điều 2. Trách nhiệm thi hành",  # an article
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16/6/2025;",
+        "Kính gửi: Bộ Nông nghiệp và Môi trường.",
+    ],
+)
+def test_clean_text_a_line_opening_a_unit_is_never_joined_to_a_long_one(second):
+    first = "V/v đề xuất giải pháp tháo gỡ khó khăn trong việc triển khai Nghị định 136/2025/NĐ-CP"
+    assert clean_text(f"{first}\n{second}") == f"{first}\n{second}"
+
+
+def test_clean_text_a_short_line_is_a_title_not_a_wrap():
+    assert clean_text("QUYẾT ĐỊNH\nVề việc ban hành Quy chế\nBan hành kèm theo") == (
+        "QUYẾT ĐỊNH\nVề việc ban hành Quy chế\nBan hành kèm theo"
+    )

@@ -162,3 +162,32 @@ def test_how_long_is_not_answered_by_a_date_or_another_number(text: str) -> None
 def test_lengths_of_time_in_words_or_digits(question: str, text: str) -> None:
     got = answer(question, [text])
     assert not got.refused and text.rstrip(".") in got.answer, got.answer
+
+
+# -- an article that states what it does is a sentence, its bare title is not ------------------------------------
+
+ARTICLES = """Điều 1. Ban hành kèm theo Quyết định này Danh mục 229 thủ tục hành chính trên địa bàn tỉnh Nghệ An \
+(cấp tỉnh: 197 thủ tục, cấp xã: 32 thủ tục).
+Điều 4. Hiệu lực và trách nhiệm thi hành"""
+
+
+def test_an_article_stating_what_it_does_answers() -> None:
+    got = answer("Quyết định ban hành danh mục bao nhiêu thủ tục hành chính trên địa bàn tỉnh Nghệ An?", [ARTICLES])
+    assert not got.refused and "229 thủ tục hành chính" in got.answer, got.answer
+
+
+def test_an_article_title_alone_never_answers() -> None:
+    got = answer("Điều nào quy định hiệu lực và trách nhiệm thi hành?", ["Điều 4. Hiệu lực và trách nhiệm thi hành"])
+    assert got.refused, got.answer
+
+
+def test_a_range_asked_counts_the_unit_after_it() -> None:
+    question = "Thời hạn cấm cư trú là từ bao nhiêu đến bao nhiêu năm?"
+    assert understand(question).unit == "nam"
+    got = answer(question, ["Thời hạn cấm cư trú là từ 01 năm đến 05 năm, kể từ ngày chấp hành xong hình phạt tù."])
+    assert not got.refused and "từ 01 năm đến 05 năm" in got.answer, got.answer
+
+
+def test_a_list_of_posts_does_not_answer_who_holds_one() -> None:
+    posts = "Điều 4. Chánh Văn phòng UBND tỉnh; Giám đốc Sở Y tế, Giám đốc các sở chịu trách nhiệm thi hành Quyết định."
+    assert answer("Giám đốc Sở Y tế là ai?", [posts]).refused
