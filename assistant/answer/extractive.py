@@ -169,6 +169,8 @@ def _number_terms(query: Query) -> set[str]:
     return found | {str(number) for key in query.number_keys if (number := number_of(key)) is not None}
 
 
+# A worked example in a decree ("Ví dụ: Anh A … 60 triệu đồng"): its figures illustrate a rule, they state nothing.
+_EXAMPLE = re.compile(r"^\W*(?:Ví dụ|VD|Thí dụ)\s*(?:\d+\s*)?[:：.]", re.IGNORECASE)
 # "Nơi nhận:" and the "- Như trên; - Lưu: VT." lines under it: who gets a copy, never what the text says.
 _DISTRIBUTION = re.compile(r"^\W*(?:Nơi nhận|NƠI NHẬN)\b")
 
@@ -184,6 +186,8 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
         if in_distribution and _LIST_ITEM.match(line):
             continue
         in_distribution = False
+        if _EXAMPLE.match(line):  # "Ví dụ: Anh A được cử đi học 02 năm, chi phí 60 triệu …": an illustration
+            continue
         span = lead_span(passage.text, match.start())
         lead = passage.text[span[0] : span[1]] if span else ""
         for start, end in split_sentences(line, match.start()):

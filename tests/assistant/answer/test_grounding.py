@@ -191,3 +191,13 @@ def test_a_range_asked_counts_the_unit_after_it() -> None:
 def test_a_list_of_posts_does_not_answer_who_holds_one() -> None:
     posts = "Điều 4. Chánh Văn phòng UBND tỉnh; Giám đốc Sở Y tế, Giám đốc các sở chịu trách nhiệm thi hành Quyết định."
     assert answer("Giám đốc Sở Y tế là ai?", [posts]).refused
+
+
+def test_a_worked_example_never_answers_a_figure() -> None:
+    rule = "Người được cử đi đào tạo phải đền bù chi phí theo thời gian chưa phục vụ."
+    example = "Ví dụ: Anh A được cơ quan cử đi đào tạo thạc sỹ 02 năm, chi phí hết 60 triệu đồng mỗi tháng."
+    asked = "Công chức được cơ quan cử đi đào tạo thạc sỹ thì chi phí hết bao nhiêu tiền?"
+    assert answer(asked, [f"{rule}\n{example}"]).refused
+    stated = f"{rule}\nChi phí đào tạo thạc sỹ là 3 triệu đồng mỗi tháng."
+    got = answer("Chi phí đào tạo thạc sỹ là bao nhiêu tiền mỗi tháng?", [stated])
+    assert not got.refused and "3 triệu đồng" in got.answer, got.answer
