@@ -188,7 +188,7 @@ def _sentences(passage: Passage, rank: int) -> list[_Sentence]:
         in_distribution = False
         if _EXAMPLE.match(line):  # "Ví dụ: Anh A được cử đi học 02 năm, chi phí 60 triệu …": an illustration
             continue
-        span = lead_span(passage.text, match.start())
+        span = _lead_span(passage.text, match.start())
         lead = passage.text[span[0] : span[1]] if span else ""
         for start, end in split_sentences(line, match.start()):
             text = passage.text[start:end].strip()
@@ -329,7 +329,7 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
 
 def _lead_in(item: _Sentence, sentences: list[_Sentence]) -> _Sentence | None:
     """For a sentence on a list item line ("- …", "a) …"), the line ending in ":" that opens its list."""
-    span = lead_span(item.passage.text, item.start)
+    span = _lead_span(item.passage.text, item.start)
     if span is None:
         return None
     known = next((s for s in sentences if s.passage is item.passage and s.start == span[0]), None)
@@ -337,7 +337,7 @@ def _lead_in(item: _Sentence, sentences: list[_Sentence]) -> _Sentence | None:
     return known or _Sentence(item.passage, item.rank, span[0], span[1], text, terms=item.terms)
 
 
-def lead_span(text: str, start: int) -> tuple[int, int] | None:
+def _lead_span(text: str, start: int) -> tuple[int, int] | None:
     """Where the line opening the list that the item line at `start` belongs to is ("2. Người giới thiệu phải :"
     above "- Là đảng viên chính thức …"), or None when `start` is not on a list item or no such line is above it."""
     line_start = text.rfind("\n", 0, start) + 1
