@@ -59,9 +59,9 @@ def has_answer_type(text: str, query: Query) -> bool:
 # "15 tháng 7 năm 2025" is not one).
 _COUNT_WORDS = r"\d+(?:[.,]\d+)?|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi(?: \w+)?"
 _DURATION_RE = {
-    unit: re.compile(rf"\b(?:{_COUNT_WORDS})\s+(?:{unit})\b(?!\s*(?:\d|nam \d))")
-    for unit in [*DURATION_UNITS, "|".join(DURATION_UNITS)]
-}
+    unit: re.compile(rf"\b(?:{_COUNT_WORDS})\s+(?:{words})\b(?!\s*(?:\d|nam \d))")
+    for unit, words in [*((u, u) for u in DURATION_UNITS), (DURATION, "|".join(DURATION_UNITS))]
+}  # "bao nhiêu ngày": days only; "bao lâu" (DURATION): any unit of time
 
 
 def counts_unit(text: str, query: Query) -> bool:
@@ -70,7 +70,7 @@ def counts_unit(text: str, query: Query) -> bool:
         return False
     folded = fold(LIST_PREFIX.sub("", text).lower())  # "1. Thành lập …": a list label counts nothing
     if unit == DURATION or unit in DURATION_UNITS:  # "bao lâu", "bao nhiêu ngày"
-        return _DURATION_RE[unit if unit != DURATION else "|".join(DURATION_UNITS)].search(folded) is not None
+        return _DURATION_RE[unit].search(folded) is not None
     alias = UNIT_ALIASES.get(unit)
     if alias:
         return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None

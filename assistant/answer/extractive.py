@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from assistant.answer.citations import cited_first
@@ -98,8 +99,9 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     # A document the question names that the collection does not hold but cites: only text about it can answer
     # ("How much did Resolution 196/2025/QH15 allocate …" is not answered by another budget figure).
     cited_only = [key for key in query.number_keys if key not in index.owners and key not in _part_keys(passages)]
-    if cited_only:
-        sentences = [s for s in sentences if _names_keys(_context(s), cited_only)]
+    if cited_only:  # judged once per passage: its title, section and text
+        about = {p.chunk_id for p in passages if _names_keys(_read_under(p), cited_only)}
+        sentences = [s for s in sentences if s.passage.chunk_id in about]
     chosen = _choose(sentences, query)
     if chosen and not _names_grounded(query, chosen, index):
         return [], 0.0
@@ -277,7 +279,8 @@ def _choose(ranked: list[_Sentence], query: Query) -> list[_Sentence]:
     all_sentences = ranked
     if query.qtype == "number" and query.unit:
         # "bao nhiêu thành viên": without "<number> thành viên" in the passages, the documents do not say.
-        ranked = [s for s in ranked if counts_unit(s.text, query) and _qualified(s, query)]
+        narrowed = _qualified({s.passage.chunk_id: s.passage for s in ranked}.values(), query)
+        ranked = [s for s in ranked if counts_unit(s.text, query) and s.passage.chunk_id in narrowed]
         if not ranked:
             return []
     if query.wants_number:  # "… bằng quyết định số mấy?": a sentence without a document number does not answer
@@ -396,18 +399,20 @@ def _cover_names(chosen: list[_Sentence], ranked: list[_Sentence], query: Query)
     return chosen
 
 
-def _context(sentence: _Sentence) -> str:
-    """The sentence with what it is read under: its passage's title, section and text."""
-    p = sentence.passage
-    return f"{sentence.text} {p.title} {p.section} {p.text}"
+def _read_under(passage: Passage) -> str:
+    """What a sentence of the passage is read under: its title, section and the passage's text."""
+    return f"{passage.title} {passage.section} {passage.text}"
 
 
-def _qualified(sentence: _Sentence, query: Query) -> bool:
-    """Does the passage speak of the thing counted with the words that narrow it ("doanh nghiệp kỳ lân")?"""
-    if not query.qualifiers:
-        return True
-    words = folded_syllable_set(_context(sentence))
-    return all(any(w in words for w in alternatives) for alternatives in query.qualifiers)
+def _qualified(passages: Iterable[Passage], query: Query) -> set[str]:
+    """Chunk ids of the passages that speak of the thing counted with the words narrowing it ("doanh nghiệp kỳ
+    lân")."""
+    out = set()
+    for passage in passages:
+        words = folded_syllable_set(_read_under(passage))
+        if all(any(w in words for w in alternatives) for alternatives in query.qualifiers):
+            out.add(passage.chunk_id)
+    return out
 
 
 def _names_keys(text: str, keys: list[str]) -> bool:
