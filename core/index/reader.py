@@ -158,8 +158,8 @@ class IndexReader:
             df = saved[1]
         else:  # an index committed before the ingest saved them
             df = Counter()
-            for chunk in self.chunks.values():
-                df.update(chunk_terms(chunk.text))
+            for record in self.documents.values():
+                df.update(record_doc_freqs(record))
         n = max(len(self.chunks), 1)
         return {term: math.log(1 + n / count) for term, count in df.items()}
 
@@ -187,7 +187,7 @@ class IndexReader:
         names = [entry.record for entry in self.manifest.documents.values()]
         if all(name in saved for name in names):
             return frozenset(key for name in names for key in saved[name])
-        return frozenset(key for chunk in self.chunks.values() for key in query_numbers(chunk.text))
+        return frozenset(key for record in self.documents.values() for key in record_mentions(record))
 
     @cached_property
     def owners(self) -> dict[str, list[str]]:
