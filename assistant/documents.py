@@ -47,6 +47,19 @@ def summarise(doc_id: str, record: DocRecord) -> dict[str, object]:
         "amends": meta.amends,
         "recipients": meta.recipients,
         "parts": meta.parts,
+        "part_headers": [
+            {
+                "title": part.title,
+                "number": part.number,
+                "kind": part.kind,
+                "date": part.date,
+                "issuer": part.issuer,
+                "subject": part.subject,
+                "signer": part.signer,
+                "signer_title": part.signer_title,
+            }
+            for part in meta.part_headers
+        ],
     }
 
 

@@ -62,6 +62,8 @@ _NUMERIC_DATE = r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
 _DATELINE_RE = re.compile(rf"(?P<place>[^\W\d_][^,\d]{{0,40}}?)\s*,\s*{_FORMAL_DATE}")
 _LETTER_RE = re.compile(r"V/v\b\.?\s*:?\s*(?P<rest>.*)")
 _OF_RE = re.compile(r"CỦA\s+(?P<organ>.+)")
+# "NGHỊ QUYẾT / HỘI NGHỊ LẦN THỨ SÁU BAN CHẤP HÀNH TRUNG ƯƠNG ĐẢNG KHOÁ XI / VỀ …": the conference adopting it
+_CONFERENCE_RE = re.compile(r"(?P<organ>(?:HỘI NGHỊ|ĐẠI HỘI)\s+(?:LẦN THỨ|ĐẠI BIỂU)\b.+)")
 # Lines that open the preamble or the body: the header block ends before them.
 _OPENER_RE = re.compile(
     r"(?:-\s*)?(?:Căn cứ|Xét|Theo đề nghị|Trên cơ sở|Thực hiện|Kính gửi|Ngày\s+\d|Thay mặt)\b"
@@ -220,7 +222,7 @@ def _read_top(lines: list[str]) -> _Top:
         elif _is_upper(line) and (m := _KIND_HEADING_RE.fullmatch(line)) and not line.endswith(":"):
             top.kind, top.kind_heading = KIND_HEADINGS[m["kind"]], True
             rest = m["rest"] or ""
-            if of := _OF_RE.fullmatch(rest):
+            if of := _OF_RE.fullmatch(rest) or _CONFERENCE_RE.fullmatch(rest):
                 top.organ, rest = of["organ"], ""
             elif rest.startswith("SỐ"):
                 top.number, rest = top.number or next(iter(find_numbers(rest)), None), ""
@@ -233,12 +235,22 @@ def _read_top(lines: list[str]) -> _Top:
             _add_body_line(top.bodies, line)
         elif line.strip("*|-_ ") == "":
             continue
+        elif _is_label(lines[i - 1], top):
+            continue  # "# Nghị quyết 20 - 2012": a compilation's label for the text whose own header follows
         else:
             i -= 1
             break
         top.end = i
     _untitled_subject(lines, top)
     return top
+
+
+def _is_label(raw: str, top: _Top) -> bool:
+    """True for a short Markdown heading naming a kind of document ("# Nghị quyết 20 - 2012") above any header
+    element: a label the file's compiler set over the text, not its header."""
+    line = _plain(raw)
+    seen = top.national or top.party or top.bodies or top.number or top.date
+    return not seen and raw.lstrip().startswith("#") and len(line) <= 80 and bool(_KIND_HEADING_RE.match(line.upper()))
 
 
 def _is_numbered_heading(line: str) -> bool:
@@ -286,7 +298,7 @@ def _read_subject(lines: list[str], start: int, top: _Top, first: list[str]) -> 
             break
         elif line.startswith("(") and not _is_upper(line):
             break  # "(Đại hội … thông qua ngày …)": a note, not the subject
-        elif not any(segments) and _is_upper(line) and (of := _OF_RE.fullmatch(line)):
+        elif not any(segments) and _is_upper(line) and (of := _OF_RE.fullmatch(line) or _CONFERENCE_RE.fullmatch(line)):
             top.organ = of["organ"]
         elif len(segments) > 1 and segments[0] and not _is_authority(line):
             break  # a second paragraph that is not the authority line: the body
@@ -475,12 +487,15 @@ class _CaseEvidence:
         word = _TITLE_WORD_RE.search(token)
         if not word or any(ch.isdigit() for ch in token):
             return token
+        if k and plain[k - 1] in _ORDINAL_WORDS and re.fullmatch(r"[IVXLC]+", word.group()):
+            return token  # "khoá XI", "lần thứ XIII": a Roman numeral, however rare in the body
         form = self.word(plain[k - 1] if k else "", plain[k], plain[k + 1] if k + 1 < len(tokens) else "")
         if form is None and _is_acronym(word.group(), self._words):
             return token
         return token[: word.start()] + (form or fallback[k]) + token[word.end() :]
 
 
+_ORDINAL_WORDS = {"khoá", "khóa", "thứ", "kỳ", "phần", "chương", "mục"}  # a Roman numeral follows them
 _PLACE_UNITS = {"tỉnh", "phố", "xã", "phường", "huyện", "quận", "khu"}  # a place name follows them
 _PLACE_WORDS = 3  # words a place name runs to
 _BODY_WORDS = {"bộ", "ban", "cục", "sở", "vụ", "phòng"}  # in a name, the word after them is capitalised

@@ -84,6 +84,14 @@ def extract_metadata(doc_id: str, source: str, raw: str, cleaned: str) -> Docume
     return meta
 
 
+def part_header(doc_id: str, source: str, text: str) -> DocumentMeta:
+    """What the header of one document of a several-document file states ("Kết luận số 69-KL/TW … T/M BỘ CHÍNH
+    TRỊ … Trương Thị Mai"), without the lists that describe the whole file."""
+    meta = extract_metadata(doc_id, source, text, text)
+    meta.numbers, meta.places, meta.references = [], [], []
+    return meta
+
+
 def _official_meta(doc_id: str, source: str, cleaned: str, header: Header) -> DocumentMeta:
     """An official text described by its header: the precise kind, the title "Kind subject", the date of issue."""
     meta = DocumentMeta(

@@ -59,7 +59,7 @@ from core.index.types import Chunk
 from ingest.chunking import chunk_text, embedding_text
 from ingest.clean import clean_text
 from ingest.loaders import MB, SUPPORTED_SUFFIXES, LoadLimits, UnreadableDocumentError, check_file_size, load_text
-from ingest.metadata import extract_metadata
+from ingest.metadata import extract_metadata, part_header
 from ingest.parts import find_parts
 from ingest.tables import flatten_tables
 
@@ -68,8 +68,9 @@ logger = logging.getLogger(__name__)
 # Bumped when cleaning, metadata or chunking change what a file becomes: every document is then re-processed and
 # re-embedded under new chunk ids (2: hard-wrapped lines rejoined, portal boilerplate dropped).
 # 5: each record carries its references to other documents (ingest.relations); 6: a letter's recipients;
-# 7: lines wrapped inside a name rejoined ("tỉnh Nghệ / An")
-PROCESSING = 7
+# 7: lines wrapped inside a name rejoined ("tỉnh Nghệ / An"); 8: each document of a several-document file has
+# its own header read (part_headers)
+PROCESSING = 8
 
 # (chunks just stored, chunks known so far to store in this run: it grows while documents are still being read)
 Progress = Callable[[int, int], None]
@@ -394,6 +395,7 @@ class Ingestor:
         meta = extract_metadata(item.doc_id, item.source, raw, cleaned)
         parts = find_parts(cleaned)
         meta.parts = [part.title for part in parts]
+        meta.part_headers = [part_header(item.doc_id, item.source, cleaned[p.start : p.end]) for p in parts]
         count_tokens = getattr(self.embedder, "count_tokens", None)
         chunks = chunk_text(
             item.doc_id,

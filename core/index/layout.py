@@ -128,7 +128,9 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
 
 def read_record(index_dir: Path, name: str) -> DocRecord:
     data = json.loads(Layout(index_dir).record(name).read_text(encoding="utf-8"))
-    return DocRecord(DocumentMeta(**data["meta"]), data["text"], [Chunk(**c) for c in data["chunks"]])
+    meta = data["meta"]
+    meta["part_headers"] = [DocumentMeta(**part) for part in meta.get("part_headers", [])]
+    return DocRecord(DocumentMeta(**meta), data["text"], [Chunk(**c) for c in data["chunks"]])
 
 
 def write_record(index_dir: Path, name: str, record: DocRecord) -> None:

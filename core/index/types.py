@@ -32,6 +32,9 @@ class DocumentMeta:
     amends: list[str] = field(default_factory=list)  # numbers it amends ("sửa đổi, bổ sung")
     recipients: list[str] = field(default_factory=list)  # a letter's "Kính gửi: …", one per addressee
     parts: list[str] = field(default_factory=list)  # titles of the documents a file holds, when more than one
+    # What each of those documents' own header states, in the same order (the first is this record's own); its
+    # numbers, places and references stay empty. Records written before it load with [].
+    part_headers: list[DocumentMeta] = field(default_factory=list)
     # The documents it refers to and how, in order of weight (ingest.relations; resolved by core.index.graph):
     # {"key": "nq:57", "number": "57-NQ/TW", "relation": "implements"}. Records written before it load with [].
     references: list[dict[str, str]] = field(default_factory=list)

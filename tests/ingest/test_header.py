@@ -219,6 +219,26 @@ def test_parse_header_party_organ_under_the_central_committee():
     assert (header.effective, header.replaces) == ("2025-11-21", ("16-HD/BTCTW", "21-HD/BTCTW"))
 
 
+def test_parse_header_plenum_resolution_under_a_compilers_label():
+    # A compiled file labels each text ("# Nghị quyết 20 - 2012") above its own header; a plenum's resolution
+    # names the conference that adopted it between the kind and the subject.
+    raw = (
+        "# Nghị quyết 08 - 2011\n\nBAN CHẤP HÀNH TRUNG ƯƠNG\nĐẢNG CỘNG SẢN VIỆT NAM\nSố: 08-NQ/TW\n"
+        "Hà Nội, ngày 16 tháng 01 năm 2011\n\nNGHỊ QUYẾT\nHỘI NGHỊ LẦN THỨ TƯ BAN CHẤP HÀNH TRUNG ƯƠNG ĐẢNG KHOÁ XI\n\n"
+        "VỀ PHÁT TRIỂN THƯ VIỆN SỐ\n\nThư viện số là thiết chế văn hoá quan trọng của Ban Chấp hành Trung ương Đảng, "
+        "góp phần nâng cao dân trí, đào tạo nhân lực, bồi dưỡng nhân tài cho đất nước trong giai đoạn mới."
+    )
+    header = _header(raw)
+    assert (header.kind, header.number, header.date) == ("nghị quyết", "08-NQ/TW", "2011-01-16")
+    assert header.issuer == "Hội nghị lần thứ tư Ban Chấp hành Trung ương Đảng khoá XI"
+    assert header.subject == "về phát triển thư viện số"
+
+
+def test_parse_header_a_label_is_skipped_only_above_the_header():
+    # A Markdown heading that opens a news text is its title, not a label: the text stays unofficial.
+    assert not _header("# Nghị quyết 57 vào cuộc sống\n\nSáng 20/1, Ban Chỉ đạo họp phiên thứ nhất.").is_official
+
+
 def test_parse_header_party_text_enacted_by_the_secretariat():
     raw = (
         "BAN CHẤP HÀNH TRUNG ƯƠNG\nĐẢNG CỘNG SẢN VIỆT NAM\nSố 383-QĐ/TW\nHà Nội, ngày 19 tháng 11 năm 2025\n\n"
