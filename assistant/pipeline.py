@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from assistant.answer.card import card_answer
+from assistant.answer.card import answers_whole, card_answer, card_evidence
 from assistant.answer.compose import compose
 from assistant.answer.extractive import evidence_order, extractive_answer
 from assistant.answer.generative import generate, rewrite_question
@@ -187,7 +187,25 @@ def search(deps: Deps, question: str, k: int | None = None, filters: Filters | N
     text = validate_question(question, deps.settings)
     query = understand(text)
     found = deps.retriever.search(query, k or deps.settings.top_k, validate_filters(filters, deps.index.documents))
-    return evidence_order(query, found, deps.index)  # in the order a chat answer reads them
+    return reading_order(deps, query, found)  # in the order a chat answer reads them
+
+
+def reading_order(deps: Deps, query: Query, passages: list[Passage]) -> list[Passage]:
+    """The passages in the order an answer reads them, renumbered, as many as given.
+
+    First the chunks of a named document's own text stating the header fact asked (who signed it, when, on what
+    grounds; of a question asking several things, the first), then the rest by how well their best sentence
+    answers (`evidence_order`).
+    """
+    ordered = evidence_order(query, passages, deps.index)
+    # of "Luật Dữ liệu có hiệu lực từ ngày nào, và …?", the first thing asked
+    parts = [] if answers_whole(query) else question_parts(query)
+    lead = card_evidence(parts[0] if parts else query, ordered, deps.index, deps.retriever.passage)
+    if not lead:
+        return ordered
+    led = {p.chunk_id for p in lead}
+    kept = [*lead, *(p for p in ordered if p.chunk_id not in led)][: len(passages)]
+    return [replace(p, n=n) for n, p in enumerate(kept, start=1)]
 
 
 def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
@@ -199,7 +217,8 @@ def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
     retrieved = deps.retriever.select(ranking, max(k, turn.keep))
     # The k passages the answer reads, in the order their best sentence's evidence gives (as /api/search shows
     # them); the extractive answer still weighs each by its retrieval score.
-    candidates = evidence_order(query, retrieved[:k], deps.index) + retrieved[k:]
+    shown = reading_order(deps, query, retrieved[:k])
+    candidates = [*shown, *(p for p in retrieved[k:] if p.chunk_id not in {s.chunk_id for s in shown})]
     passages = candidates[:k]
     t2 = time.perf_counter()
     answer: Answer | None = None
@@ -239,7 +258,7 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     if missing:
         yield missing_document_refusal(query, missing, "llm" if _uses_model(deps, turn) else "extractive")
         return
-    parts = [] if _uses_model(deps, turn) else question_parts(query)
+    parts = [] if _uses_model(deps, turn) or answers_whole(query) else question_parts(query)
     if parts:  # "… do cơ quan nào ban hành và ban hành ngày nào?": each thing asked, answered on its own
         yield compose(query, [(part, _part_answer(deps, turn, part)) for part in parts], passages)
         return

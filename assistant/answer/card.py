@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from assistant.answer.citations import cited_first
+from assistant.answer.citations import cited_first, markers
 from assistant.answer.evidence import mentions_bodies
 from assistant.types import Answer, Passage
 from assistant.understand.features import question_names
-from assistant.understand.query import Query
+from assistant.understand.parts import question_parts
+from assistant.understand.query import Query, query_numbers
 from core.docnumbers import describe_key, find_numbers, number_key
 from core.index.reader import IndexReader
 from core.index.types import Chunk, DocumentMeta
@@ -27,7 +28,13 @@ from core.vntext import content_terms, fold, syllables
 # What is asked, read on the folded, lowercased question ("ai ky" for "Ai ký …?"). Order matters: the first
 # field that matches is the one answered.
 _ASKS: list[tuple[str, re.Pattern[str]]] = [
-    ("signer", re.compile(r"\b(ai ky|nguoi ky|do ai ky|ky boi ai|ai la nguoi ky|ai da ky|who signed|signed by)\b")),
+    (
+        "signer",
+        re.compile(
+            r"\b(ai ky|nguoi ky|do ai ky|ky boi ai|ai la nguoi ky|ai da ky|who signed|signed by)\b"
+            r"|\bai (thay mat|ky thay|thua lenh|thua uy quyen)\b(?: \S+){1,6}? ky\b"  # "Ai thay mặt Bộ Chính trị ký …?"
+        ),
+    ),
     (
         "recipients",
         re.compile(
@@ -50,6 +57,8 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(co quan|don vi|to chuc|cap|ai) nao (da )?ban hanh"
             r"|\bdo (co quan|don vi|to chuc|cap|ai) nao (\w+ )?ban hanh"
             r"|\bdo ai ban hanh|\bai ban hanh|\b(which|what) (body|agency|organi[sz]ation) (issued|adopted)"
+            # a Party resolution is adopted by a plenum of a given term: "do hội nghị Trung ương nào", "khóa mấy"
+            r"|\bdo (hoi nghi|dai hoi|ky hop)( \S+){0,3} nao\b|\bkhoa (may|nao|bao nhieu)\b"
         ),
     ),
     (
@@ -68,7 +77,24 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("amends", re.compile(r"\bsua doi,? bo sung\b.*\bnao\b")),
+    (
+        "proposer",
+        re.compile(
+            r"\btheo de nghi cua (\w+ ){0,3}(ai|nao)\b"
+            r"|\b(ai|co quan nao|bo nao) (da )?(de nghi|trinh) ban hanh\b|\bon (whose|the) (proposal|recommendation)"
+        ),
+    ),
     ("based_on", re.compile(r"\bcan cu\b.*\b(nao|gi)\b|\bdua tren (nhung|cac)? ?(van ban|co so) nao")),
+    (
+        # "Văn bản nào của Chính phủ triển khai thực hiện Nghị quyết 57?"
+        "implemented_by",
+        re.compile(
+            # the kind asked right before "nào": "cơ quan nào … thực hiện Nghị quyết" asks who, not which text
+            r"\b(van ban|ke hoach|chuong trinh|nghi quyet|quyet dinh|chi thi|de an|huong dan) nao\b"
+            r"(?: \S+){0,10}? (trien khai|thuc hien|cu the hoa)\b"
+            r"|\bwhich (documents?|plans?|programmes?|programs?) (implement|carry out)"
+        ),
+    ),
     (
         "number",
         re.compile(
@@ -113,6 +139,7 @@ _EFFECT = re.compile(r"hiệu lực", re.IGNORECASE)
 _REPLACE = re.compile(r"thay thế|bãi bỏ|hủy bỏ|huỷ bỏ|hết hiệu lực", re.IGNORECASE)
 _AMEND = re.compile(r"sửa đổi", re.IGNORECASE)
 _BASIS = re.compile(r"^\W*Căn cứ\b", re.IGNORECASE)
+_PROPOSAL = re.compile(r"^\W*(Theo|Xét) đề nghị\b", re.IGNORECASE)
 
 MakePassage = Callable[[str], Passage]
 
@@ -123,6 +150,14 @@ class _Fact:
 
     text: str
     chunk: Chunk
+
+
+def answers_whole(query: Query) -> bool:
+    """ "Văn bản nào của Chính phủ và văn bản nào của Đảng đoàn Quốc hội triển khai Nghị quyết 57?" lists the
+    documents carrying out one document: its "và" joins who, not two questions."""
+    if asked_field(query) != "implemented_by":
+        return False
+    return all(asked_field(part) in ("implemented_by", "number") for part in question_parts(query))
 
 
 def asked_field(query: Query) -> str | None:
@@ -136,8 +171,12 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     field = asked_field(query)
     if field is None:
         return None
-    candidates = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT, field=field)
-    if not candidates and field == "signer" and query.number_keys:
+    query = _own_documents(query)
+    named = _named_documents(query, passages, index, by_subject=field in _BY_SUBJECT, field=field)
+    subjects = [_whole(index, doc_id) for doc_id in named]
+    if not subjects and field != "number":
+        subjects = _named_parts(query, index)
+    if not subjects and field == "signer" and query.number_keys:
         # Who signed a document stands in its own signature block, which ingestion reads: a text that only cites
         # the document (or reprints it without its signature) cannot say, and a name from it would be a guess.
         names = ", ".join(describe_key(key, written) for key, written in _written_keys(query)[:1])
@@ -146,26 +185,33 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
             "nên không rõ người ký."
         )
         return Answer(answer=text, sources=passages, refused=True, warnings=["header: document not held"])
-    if not candidates:
+    if not subjects:
         return None
-    stated = {
-        doc_id: facts for doc_id in candidates if (facts := _FACTS[field](index.meta(doc_id), _chunks(index, doc_id)))
-    }
+    if field == "implemented_by":
+        return _implemented_by(query, subjects[0], passages, index, passage)
+    stated = [(subject, facts) for subject in subjects if (facts := _FACTS[field](subject.meta, subject.chunks))]
     if not stated:
         if field == "signer":
-            # A name stands only in the signature block: without one, any name in the body would be a wrong answer.
-            text = f"{_reference(index.meta(candidates[0]))} trong kho tài liệu không ghi tên người ký."
+            # A name stands in the signature block, or in a sentence saying who signed this very document ("Thay
+            # mặt Bộ Chính trị, Tổng Bí thư Tô Lâm đã ký ban hành Nghị quyết số 57-NQ/TW"); any other name in the
+            # body would be a wrong answer.
+            said = _signing_sentence(query, passages)
+            if said is not None:
+                sources, number = cited_first(passages, [said[0]])
+                text = f"“{_quoted(said[1])}” [{number[said[0].chunk_id]}]."
+                return Answer(answer=text, sources=sources, refused=False)
+            text = f"{_reference(subjects[0].meta)} trong kho tài liệu không ghi tên người ký."
             return Answer(answer=text, sources=passages, refused=True, warnings=["header: no signer"])
         return None
-    if len({_value(field, index.meta(doc_id)) for doc_id in stated}) > 1:
+    if len({_value(field, subject.meta) for subject, _ in stated}) > 1:
         # Two documents of that number say different things ("Quyết định 80" of two provinces): the question's
         # other words must choose, or the body answers.
-        chosen = _best_by_names(query, list(stated), index)
+        chosen = _best_by_names(query, [subject for subject, _ in stated])
         if chosen is None:
             return None
-        facts = stated[chosen]
+        facts = stated[chosen][1]
     else:
-        facts = next(iter(stated.values()))
+        facts = stated[0][1]
     cited = [passage(f.chunk.chunk_id) for f in facts]
     pool = [*cited, *(p for p in passages if p.chunk_id not in {c.chunk_id for c in cited})]
     sources, number = cited_first(pool, cited)
@@ -173,9 +219,70 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
     return Answer(answer=text, sources=sources, refused=False)
 
 
+def _implemented_by(
+    query: Query, subject: _Subject, passages: list[Passage], index: IndexReader, passage: MakePassage
+) -> Answer | None:
+    """The documents of the collection that say they carry out the one named (ingest.relations, "Kế hoạch … triển
+    khai thực hiện Nghị quyết số 57-NQ/TW"), of the bodies and kinds the question asks for, each cited to its text
+    naming it. None (the body answers) when the collection holds none."""
+    wanted = {number_key(subject.meta.number)} if subject.meta.number else set()
+    kinds = {k for k in _KIND_WORDS if re.search(rf"\b{fold(k)}\b (so )?(may|nao|gi)\b", fold(query.asked.lower()))}
+    edges = [e for e in index.graph.into(subject.meta.doc_id) if e.relation == "implements"]
+    # "Văn bản nào của Chính phủ và … của Đảng đoàn Quốc hội …": the issuers the question names choose among them
+    asked = fold(query.asked.lower())
+    issuers = {fold((index.meta(e.source).issuer or "").lower()) for e in edges} - {""}
+    issuers_named = {i for i in issuers if re.search(rf"\b{re.escape(i)}\b", asked)}
+    facts: list[_Fact] = []
+    for edge in edges:
+        if number_key(edge.number) not in wanted or edge.source == edge.target:
+            continue
+        meta = index.meta(edge.source)
+        if kinds and meta.kind not in kinds:
+            continue
+        if issuers_named and fold((meta.issuer or "").lower()) not in issuers_named:
+            continue
+        chunk = next((c for c in index.documents[edge.source].chunks if edge.number in c.text), None)
+        if chunk is not None and all(f.chunk.doc_id != edge.source for f in facts):
+            issuer = f" của {meta.issuer}" if meta.issuer else ""
+            facts.append(_Fact(f"{_reference(meta)}{issuer} triển khai thực hiện {_reference(subject.meta)}", chunk))
+    if not facts:
+        return None
+    cited = [passage(f.chunk.chunk_id) for f in facts]
+    pool = [*cited, *(p for p in passages if p.chunk_id not in {c.chunk_id for c in cited})]
+    sources, number = cited_first(pool, cited)
+    text = " ".join(f"{f.text} [{number[f.chunk.chunk_id]}]." for f in facts)
+    return Answer(answer=text, sources=sources, refused=False)
+
+
+def _own_documents(query: Query) -> Query:
+    """One part of a question asking several things names its own document: in "Luật Dữ liệu có hiệu lực từ ngày
+    nào, và theo Nghị quyết 03/NQ-CP thì bộ nào chủ trì …?" the first part asks about the law, not the resolution
+    the other part names. A part naming no document at all ("…, và ban hành ngày nào?") keeps the question's."""
+    if not query.background or not query.number_keys or query_numbers(query.asked):
+        return query
+    folded = fold(query.asked.lower())
+    # "… được triển khai bằng kế hoạch số mấy?" names the kind it asks for, not a document
+    if any(re.search(rf"\b{fold(kind)}\b(?! (so )?(may|nao|gi)\b)", folded) for kind in _KIND_WORDS):
+        return replace(query, number_keys=[])
+    return query
+
+
+def card_evidence(query: Query, passages: list[Passage], index: IndexReader, passage: MakePassage) -> list[Passage]:
+    """The passages a header answer cites, in its order; [] when the header does not answer.
+
+    What a question asks of a named document ("Ai ký Nghị quyết 03?") stands in the chunk the header was read
+    from (its signature block, its dateline, its "Căn cứ" lines), wherever retrieval ranked that chunk.
+    """
+    answer = card_answer(query, passages, index, passage)
+    if answer is None or answer.refused:
+        return []
+    cited = set(markers(answer.answer))
+    return [p for p in answer.sources if p.n in cited]
+
+
 def _value(field: str, meta: DocumentMeta) -> object:
     """What two copies of a document must agree on to be answered as one ("22/12/2024" and "ngày 22 tháng 12")."""
-    value = getattr(meta, field)  # the fields are named as DocumentMeta names them
+    value = getattr(meta, field, None)  # the fields are named as DocumentMeta names them ("proposer" is not kept)
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -185,11 +292,33 @@ def _written_keys(query: Query) -> list[tuple[str, str | None]]:
     return [(key, written.get(key)) for key in query.number_keys]
 
 
-def _chunks(index: IndexReader, doc_id: str) -> list[Chunk]:
-    """The chunks of a document's own text: in a file of several documents, those of its first one."""
+@dataclass(frozen=True)
+class _Subject:
+    """A document a question names, as the card reads it: its header and the chunks of its own text."""
+
+    meta: DocumentMeta
+    chunks: list[Chunk]
+
+
+def _whole(index: IndexReader, doc_id: str) -> _Subject:
+    """A document by its own number: in a file of several documents, its first one."""
     chunks = index.documents[doc_id].chunks
     first = chunks[0].part if chunks else ""
-    return [c for c in chunks if c.part == first]
+    return _Subject(index.meta(doc_id), [c for c in chunks if c.part == first])
+
+
+def _named_parts(query: Query, index: IndexReader) -> list[_Subject]:
+    """ "Ai ký Kết luận 69-KL/TW?": a document held as one part of a file holding several, with its own header."""
+    if not query.number_keys:
+        return []
+    subjects = []
+    for doc_id, i in index.part_owners.get(query.number_keys[0], []):
+        meta = index.meta(doc_id)
+        title = meta.parts[i] if i < len(meta.parts) else None
+        chunks = [c for c in index.documents[doc_id].chunks if c.part == title]
+        if chunks:
+            subjects.append(_Subject(meta.part_headers[i], chunks))
+    return subjects
 
 
 # --- which document -----------------------------------------------------------------------------------------
@@ -213,14 +342,14 @@ def _named_documents(
     return [found] if found else []
 
 
-def _best_by_names(query: Query, doc_ids: list[str], index: IndexReader) -> str | None:
+def _best_by_names(query: Query, subjects: list[_Subject]) -> int | None:
     """Among documents sharing a number ("Quyết định 80" of two provinces), the one the question's names fit."""
     question = set(content_terms(syllables(query.text)))
     scored = []
-    for doc_id in doc_ids:
-        meta = index.meta(doc_id)
+    for i, subject in enumerate(subjects):
+        meta = subject.meta
         about = set(content_terms(syllables(f"{meta.issuer or ''} {meta.title} {' '.join(meta.places[:3])}")))
-        scored.append((len(question & about), doc_id))
+        scored.append((len(question & about), i))
     scored.sort(reverse=True)
     return scored[0][1] if scored[0][0] > scored[1][0] else None
 
@@ -293,11 +422,27 @@ def _reference(meta: DocumentMeta) -> str:
 def _signer(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     if not meta.signer:
         return []
-    chunk = _last_holding(chunks, meta.signer)
+    chunk = _signature_chunk(chunks, meta)
     if chunk is None:
         return []
     role = f", {_position(meta.signer_title)}" if meta.signer_title else ""
     return [_Fact(f"{_reference(meta)} do {meta.signer}{role} ký", chunk)]
+
+
+def _signature_chunk(chunks: list[Chunk], meta: DocumentMeta) -> Chunk | None:
+    """The chunk of the signature block ingestion read: the signer's name under the position it signs with.
+
+    A letter carrying a draft signed by the same person under another post ("PHÓ BÍ THƯ") names them twice; the
+    block that says "CHÁNH VĂN PHÒNG" is the letter's own.
+    """
+    assert meta.signer is not None
+    holding = [c for c in chunks if _normal(meta.signer) in _normal(c.text)]
+    title = re.sub(r"\s+", " ", meta.signer_title or "").strip()
+    own = _OWN_POSITION.search(title)
+    position = _normal(own.group(0) if own else title)
+    signed = [c for c in holding if position and position in _normal(c.text)]
+    found = signed or holding
+    return found[-1] if found else None
 
 
 def _position(title: str) -> str:
@@ -338,7 +483,7 @@ def _issuer(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
 def _date(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     if not meta.date or len(meta.date) < 10:
         return []
-    found = _date_literal(chunks, meta.date)
+    found = _issue_date_literal(chunks, meta)
     if found is None:
         return []
     chunk, literal, context = found
@@ -366,7 +511,9 @@ def _effective(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
 def _subject(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     if not meta.subject or not chunks:
         return []
-    chunk = _first_holding(chunks, meta.subject[:40]) or chunks[0]
+    # "V/v xin ý kiến …" is read as "về việc xin ý kiến …": the words after it are what the text writes
+    written = re.sub(r"(?i)^(về việc|về)\s+", "", meta.subject)
+    chunk = _first_holding(chunks, meta.subject[:40]) or _first_holding(chunks, written[:40]) or chunks[0]
     subject = meta.subject.rstrip(" .")
     lead = subject if re.match(r"(?i)(về|v/v)\b", subject) else f"là {meta.title}"
     return [_Fact(f"{_reference(meta)} {lead}", chunk)]
@@ -412,6 +559,17 @@ def _based_on(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     return [_Fact(f"{_reference(meta)} được ban hành trên các căn cứ: {listed}", chunk)]
 
 
+def _proposer(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
+    """ "Theo đề nghị của Bộ trưởng Bộ Khoa học và Công nghệ …": on whose proposal the text was issued, a line of
+    its preamble."""
+    for chunk in chunks[:4]:
+        for line in chunk.text.splitlines():
+            if _PROPOSAL.match(line):
+                said = re.sub(r"^\W*(Theo|Xét)\s+", "", line.strip(" ;,.*"), flags=re.IGNORECASE)
+                return [_Fact(f"{_reference(meta)} được ban hành theo {said}", chunk)]
+    return []
+
+
 def _recipients(meta: DocumentMeta, chunks: list[Chunk]) -> list[_Fact]:
     """ "Kính gửi: Công ty TNHH Tokokosen.": to whom a letter is addressed, cited to the line that says it."""
     if not meta.recipients:
@@ -431,6 +589,7 @@ _FACTS: dict[str, Callable[[DocumentMeta, list[Chunk]], list[_Fact]]] = {
     "replaces": _related(lambda meta: meta.replaces, _REPLACE),
     "amends": _related(lambda meta: meta.amends, _AMEND),
     "based_on": _based_on,
+    "proposer": _proposer,
 }
 
 
@@ -444,10 +603,6 @@ def _normal(text: str) -> str:
 def _first_holding(chunks: list[Chunk], words: str) -> Chunk | None:
     wanted = _normal(words)
     return next((c for c in chunks if wanted in _normal(c.text)), None)
-
-
-def _last_holding(chunks: list[Chunk], words: str) -> Chunk | None:
-    return _first_holding(list(reversed(chunks)), words)
 
 
 def _date_pattern(iso: str) -> re.Pattern[str]:
@@ -471,8 +626,55 @@ def _date_literal(chunks: list[Chunk], iso: str, within: str | None = None) -> t
     return None
 
 
+# "Nghị quyết này được Ủy ban Thường vụ Quốc hội … thông qua ngày 16 tháng 6 năm 2025."
+_ADOPTED = re.compile(r"\b(?:thông qua|ban hành|ký)\s+(?:vào\s+)?(?:ngày\s*)?$", re.IGNORECASE)
+_DATELINE = re.compile(r"\W*[^\W\d][^\d,;.]{1,40},\s*(?:ngày\s*)?", re.IGNORECASE)  # "Hà Nội, ngày " before the date
+
+
+def _issue_date_literal(chunks: list[Chunk], meta: DocumentMeta) -> tuple[Chunk, str, str] | None:
+    """Where the text states the date of issue: its dateline ("Hà Nội, ngày 30 tháng 6 năm 2025"), its adoption
+    line ("… thông qua ngày …"), or the date right after its own number ("Nghị định số 170/2025/NĐ-CP ngày …").
+    The same date elsewhere (a deadline, a cut-off in a transitional clause) does not say when it was issued."""
+    assert meta.date is not None
+    pattern = _date_pattern(meta.date)
+    own = _normal(meta.number or "")
+    for chunk in chunks:
+        for m in pattern.finditer(chunk.text):
+            line_start = chunk.text.rfind("\n", 0, m.start()) + 1
+            line_end = chunk.text.find("\n", m.end())
+            before = chunk.text[line_start : m.start()]
+            if (
+                _DATELINE.fullmatch(before)
+                or _ADOPTED.search(before)
+                or (own and own in _normal(chunk.text[max(0, m.start() - 60) : m.start()]))
+            ):
+                line = chunk.text[line_start : line_end if line_end >= 0 else None]
+                return chunk, re.sub(r"\s+", " ", m.group(0)), line
+    return None
+
+
 def _mentions_date_or_signing(sentence: str, iso: str) -> bool:
     return bool(_date_pattern(iso).search(sentence)) or bool(re.search(r"ngày ký|ký ban hành|ngày ban hành", sentence))
+
+
+_SIGNED = re.compile(r"\b(?:đã ký|ký ban hành|ký thay|ký thừa lệnh)\b", re.IGNORECASE)
+
+
+def _signing_sentence(query: Query, passages: list[Passage]) -> tuple[Passage, str] | None:
+    """A sentence of the passages saying who signed the document the question names: a signing verb, a name and
+    the document's own number."""
+    key = query.number_keys[0]
+    for p in passages:
+        for line in p.text.splitlines():
+            for s, e in split_sentences(line):
+                sentence = line[s:e].strip(" *")
+                if (
+                    _SIGNED.search(sentence)
+                    and key in {number_key(n) for n in find_numbers(sentence)}
+                    and question_names(sentence)
+                ):
+                    return p, sentence
+    return None
 
 
 def _chunk_sentences(chunk: Chunk) -> list[str]:

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.docnumbers import document_keys, number_key, number_of, query_numbers
 from core.errors import IndexMissingError
+from core.index.graph import Graph
 from core.index.layout import DocRecord, Layout, read_manifest, read_record
 from core.index.lexical import LexicalIndex
 from core.index.store import ChromaStore, VectorStore, read_server
@@ -196,6 +197,23 @@ class IndexReader:
         for doc_id, record in sorted(self.documents.items()):
             for key in document_keys(record.meta.number, record.meta.kind):
                 found.setdefault(key, []).append(doc_id)
+        return found
+
+    @cached_property
+    def graph(self) -> Graph:
+        """How the documents refer to each other (implements, replaces, …), both ways, resolved once."""
+        return Graph(self.documents, self.owners)
+
+    @cached_property
+    def part_owners(self) -> dict[str, list[tuple[str, int]]]:
+        """Document-number key → (file, index of the part) for a document that is one part of a file holding
+        several, other than the file's own first one ("kl:69" → the compilation, its second part)."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for doc_id, record in sorted(self.documents.items()):
+            own = document_keys(record.meta.number, record.meta.kind)
+            for i, part in enumerate(record.meta.part_headers):
+                for key in document_keys(part.number, part.kind) - own:
+                    found.setdefault(key, []).append((doc_id, i))
         return found
 
     def default_idf(self) -> float:

@@ -11,15 +11,12 @@ import re
 import pytest
 
 from assistant.answer.card import _position, asked_field
-from assistant.deps import load_deps
 from assistant.documents import list_documents
 from assistant.pipeline import Turn, run, search
 from assistant.types import Filters
 from assistant.understand.query import understand
-from core.embedders import build_embedder
 from core.errors import UserInputError
-from ingest.pipeline import Ingestor
-from tests.conftest import make_settings
+from tests.indexes import deps_over
 
 DECREE = """CHÍNH PHỦ
 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
@@ -102,14 +99,8 @@ Hải quan có ý kiến như sau: đề nghị Công ty liên hệ Bộ Khoa h�
 
 @pytest.fixture(scope="module")
 def card_deps(tmp_path_factory: pytest.TempPathFactory):
-    documents = tmp_path_factory.mktemp("card-docs")
-    (documents / "nghi-dinh-77.txt").write_text(DECREE, encoding="utf-8")
-    (documents / "cong-van-4321.txt").write_text(LETTER, encoding="utf-8")
-    (documents / "cong-van-5555.txt").write_text(CUSTOMS, encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("card-index")
-    settings = make_settings(index_dir, documents)
-    Ingestor(index_dir, build_embedder(settings)).run(documents)
-    return load_deps(settings)
+    files = {"nghi-dinh-77.txt": DECREE, "cong-van-4321.txt": LETTER, "cong-van-5555.txt": CUSTOMS}
+    return deps_over(tmp_path_factory, "card", files)
 
 
 def _ask(deps, question: str):
@@ -121,6 +112,14 @@ def _ask(deps, question: str):
     [
         ("Ai ký Nghị định 77/2025/NĐ-CP?", "signer"),
         ("Nghi dinh 77 do ai ky?", "signer"),
+        ("Ai thay mặt Chính phủ ký Nghị định 77/2025/NĐ-CP?", "signer"),
+        ("Nghị định 77 được ban hành theo đề nghị của bộ trưởng nào?", "proposer"),
+        ("Những văn bản nào triển khai thực hiện Nghị quyết 57-NQ/TW?", "implemented_by"),
+        ("Theo Nghị quyết 57, cơ quan nào theo dõi kết quả thực hiện Nghị quyết?", None),  # who, not which text
+        ("Theo đề nghị của Bộ Công an, dữ liệu được lưu giữ bao lâu?", None),  # the proposal is background here
+        ("Ai thay mặt Bộ Chính trị chủ trì hội nghị?", None),  # who led a meeting, not who signed
+        ("Nghị quyết 20-NQ/TW do hội nghị Trung ương nào ban hành?", "issuer"),
+        ("Nghị quyết 20-NQ/TW được ban hành ở khóa mấy?", "issuer"),
         ("Cơ quan nào ban hành Công văn 4321?", "issuer"),
         ("Nghị định 77/2025/NĐ-CP được ban hành ngày nào?", "date"),
         ("NĐ 77 có hiệu lực từ ngày nào?", "effective"),
@@ -166,6 +165,7 @@ def _cited_texts(answer) -> list[str]:
         ("NĐ 77 có hiệu lực thi hành từ ngày nào?", ["01 tháng 5 năm 2025"], "có hiệu lực thi hành"),
         ("Nghị định 77/2025/NĐ-CP thay thế văn bản nào?", ["47/2020/NĐ-CP"], "thay thế"),
         ("Cơ quan nào ban hành Nghị định 77/2025/NĐ-CP?", ["Chính phủ"], "CHÍNH PHỦ"),
+        ("Nghị định 77 được ban hành theo đề nghị của ai?", ["Bộ trưởng Bộ Công an"], "Theo đề nghị của"),
         ("Công văn 4321 do cơ quan nào ban hành?", ["Bộ Khoa học và Công nghệ"], "BỘ KHOA HỌC VÀ CÔNG NGHỆ"),
         ("Công văn 4321/BKHCN ban hành ngày nào?", ["02 tháng 12 năm 2025"], "02 tháng 12 năm 2025"),
         ("Công văn 4321 gửi cơ quan nào?", ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"], "Kính gửi"),

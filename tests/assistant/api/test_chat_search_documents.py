@@ -166,6 +166,7 @@ class FakeIndex:
     named_keys: frozenset[str] = frozenset({"nq:57"})
     mentioned_keys: frozenset[str] = frozenset({"nq:57"})
     owners: dict[str, list[str]] = field(default_factory=dict)  # no document's own number: nothing for the card
+    part_owners: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # nor a part of a compiled file
 
 
 @dataclass

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.deps import load_deps
 from assistant.pipeline import search
-from core.embedders import build_embedder
-from ingest.pipeline import Ingestor
-from tests.conftest import make_settings
+from tests.indexes import deps_over
 
 ARTICLE = (
     "Điều 2. Lưu giữ dữ liệu\n"
@@ -28,13 +25,7 @@ COMPILATION = (
 
 @pytest.fixture(scope="module")
 def twin_deps(tmp_path_factory: pytest.TempPathFactory):
-    documents = tmp_path_factory.mktemp("twin-docs")
-    (documents / "nq91.md").write_text(STANDALONE, encoding="utf-8")
-    (documents / "tuyen-tap.md").write_text(COMPILATION, encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("twin-index")
-    settings = make_settings(index_dir, documents)
-    Ingestor(index_dir, build_embedder(settings)).run(documents)
-    return load_deps(settings)
+    return deps_over(tmp_path_factory, "twin", {"nq91.md": STANDALONE, "tuyen-tap.md": COMPILATION})
 
 
 def test_the_compilation_is_split_into_its_documents(twin_deps) -> None:
