@@ -36,7 +36,7 @@ from core.errors import AssistantError
 from core.index.reader import IndexReader
 from eval import metrics
 from eval.report import write_report
-from eval.scoring import Record, by_type, document_ranks, gold_rank, holds, item_ranks, summarise
+from eval.scoring import Record, by_type, document_ranks, gold_rank, gold_text, holds, item_ranks, summarise
 from eval.sets import EvalSet, corpus_hash, get_set
 from ingest.pipeline import ChunkingOptions, Ingestor, ProgressBar
 
@@ -61,7 +61,7 @@ def _answer_scores(item: dict, answer: Answer, eval_set: EvalSet) -> tuple[list[
     supporting = {
         p.n
         for p in answer.sources
-        if any(holds(p, g) for g in item["gold"] if g.get("quote"))
+        if any(holds(p, g) for g in item["gold"] if gold_text(g))
         or metrics.facts_found(p.text, item["answer"]).count(True) > 0
     }
     scores: dict[str, float | None] = {

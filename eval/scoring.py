@@ -38,16 +38,43 @@ class Record:
 # -- gold matching --------------------------------------------------------------------------------------------
 
 
+def gold_text(gold: dict) -> str | None:
+    """The evidence a gold item quotes: its `quote`, or the lines of its `block` (a dateline, the issuing body's
+    lines, a signature block: short lines the standard form prints one under another) read as one; None when
+    any passage of the document will do."""
+    if gold.get("block"):
+        return " ".join(gold["block"])
+    return gold.get("quote")
+
+
 def holds(passage: Passage, gold: dict) -> bool:
     if Path(gold["doc"]).stem != passage.doc_id:
         return False
-    if not gold.get("quote"):
+    raw = gold_text(gold)
+    if not raw:
         return True
-    quote, text = metrics.squash(gold["quote"]), metrics.squash(passage.text)
-    return quote in text or _mostly_in(quote, text) or _in_order(quote, text)
+    quote, text = metrics.squash(raw), metrics.squash(passage.text)
+    return quote in text or _mostly_in(quote, text) or _in_order(quote, text) or _cells_in_order(raw, text)
 
 
 _GAP = 6  # words a stored text may put between two words of a quote: a table row's column headers
+_CELL_GAP = 12  # words between two cells of a quoted row: the column header the stored row puts before a cell
+
+
+def _cells_in_order(quote: str, text: str) -> bool:
+    """A quoted table row ("| 30 | Dân số … | % | ≥ 95 | Ngân hàng Nhà nước |"): each cell whole, in order, with
+    at most _CELL_GAP words between two (the stored row says "…; Cơ quan chủ trì theo dõi, đánh giá: Ngân hàng Nhà
+    nước", a header longer than _GAP)."""
+    cells = [c for c in (metrics.squash(cell) for cell in quote.split("|")) if c]
+    if len(cells) < 2:
+        return False
+    spans = [[m.span() for m in re.finditer(rf"(?<!\w){re.escape(cell)}(?!\w)", text)] for cell in cells]
+    ends = [end for _, end in spans[0]]
+    for found in spans[1:]:
+        ends = [e for s, e in found if any(s >= end and len(text[end:s].split()) <= _CELL_GAP for end in ends)]
+        if not ends:
+            return False
+    return True
 
 
 def _in_order(quote: str, text: str) -> bool:

@@ -23,6 +23,9 @@ def test_task_table_and_targets_covered():
     docs = Counter(g["doc"] for q in NQ57_POLICY.questions for g in q["gold"])
     assert NQ57_SOURCES - {"nq57_with_kl69_nq20_and_comparison.md"} <= set(docs), docs
     table_quotes = [
-        g["quote"] for q in NQ57_POLICY.questions for g in q["gold"] if g["doc"] == "nq03_ncp_2025_with_appendices.md"
+        g.get("quote", "")
+        for q in NQ57_POLICY.questions
+        for g in q["gold"]
+        if g["doc"] == "nq03_ncp_2025_with_appendices.md"
     ]
     assert sum("|" in quote for quote in table_quotes) >= 10

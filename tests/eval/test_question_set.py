@@ -34,6 +34,7 @@ ALLOWED_TYPES = {
 }
 QUOTE_MIN_WORDS = 10
 QUOTE_MAX_WORDS = 40
+BLOCK_MAX_LINES = 8
 HEADLINE_QUESTION = "Nghị quyết 57-NQ/TW được ban hành ngày nào?"
 HEADLINE_DATE = "22/12/2024"
 
@@ -91,12 +92,19 @@ def test_question_required_fields_present_with_right_shapes(spec: QuestionSet):
         gold = q.get("gold")
         if not isinstance(gold, list) or not all(
             isinstance(g, dict)
-            and set(g) == {"doc", "quote"}
-            and isinstance(g["doc"], str)
-            and isinstance(g["quote"], str)
+            and isinstance(g.get("doc"), str)
+            and (
+                (set(g) == {"doc", "quote"} and isinstance(g["quote"], str))
+                or (
+                    set(g) == {"doc", "block"}
+                    and isinstance(g["block"], list)
+                    and g["block"]
+                    and all(isinstance(line, str) and line.strip() for line in g["block"])
+                )
+            )
             for g in gold
         ):
-            bad.append(f"{qid}: gold must be a list of {{doc, quote}}")
+            bad.append(f"{qid}: gold must be a list of {{doc, quote}} or {{doc, block}}")
         answer = q.get("answer")
         if not isinstance(answer, list) or not all(
             isinstance(fact, list) and fact and all(isinstance(alt, str) and alt.strip() for alt in fact)
@@ -152,15 +160,48 @@ def test_gold_quote_occurs_verbatim_in_document(spec: QuestionSet):
         (q["id"], g["doc"], g["quote"])
         for q in spec.questions
         for g in q["gold"]
-        if norm(g["quote"]) not in norm(spec.document(g["doc"]))
+        if "quote" in g and norm(g["quote"]) not in norm(spec.document(g["doc"]))
     ]
     assert not bad, bad
+
+
+def test_gold_block_lines_stand_in_order_in_the_document(spec: QuestionSet):
+    """A block (a dateline, the issuing body, a signature: short lines printed one under another) is a run of
+    verbatim spans of the source's lines, in order, each on the line of the one before or at most three lines
+    further down; at most BLOCK_MAX_LINES spans and QUOTE_MAX_WORDS words."""
+    bad = []
+    for q in spec.questions:
+        for g in q["gold"]:
+            if "block" not in g:
+                continue
+            if len(g["block"]) > BLOCK_MAX_LINES or len(" ".join(g["block"]).split()) > QUOTE_MAX_WORDS:
+                bad.append((q["id"], "block too long"))
+            lines = [norm(line) for line in spec.document(g["doc"]).splitlines()]
+            if not _block_in_order([norm(b) for b in g["block"]], lines):
+                bad.append((q["id"], g["doc"], g["block"]))
+    assert not bad, bad
+
+
+def _block_in_order(block: list[str], lines: list[str]) -> bool:
+    def rest(i: int, line: int, pos: int) -> bool:
+        if i == len(block):
+            return True
+        candidates = [(line, pos)] + [(j, 0) for j in range(line + 1, min(line + 4, len(lines)))]
+        for j, start in candidates:
+            at = lines[j].find(block[i], start)
+            if at >= 0 and rest(i + 1, j, at + len(block[i])):
+                return True
+        return False
+
+    return any(lines[j].find(block[0]) >= 0 and rest(0, j, 0) for j in range(len(lines)))
 
 
 def test_gold_quote_short_and_within_one_paragraph(spec: QuestionSet):
     bad = []
     for q in spec.questions:
         for g in q["gold"]:
+            if "quote" not in g:
+                continue  # a block: test_gold_block_lines_stand_in_order_in_the_document
             words = len(g["quote"].split())
             if "\n" in g["quote"] or "\r" in g["quote"]:
                 bad.append((q["id"], "line break inside quote"))
@@ -183,7 +224,7 @@ def test_gold_quote_precedes_stripped_boilerplate(spec: QuestionSet):
             text = norm(spec.document(g["doc"]))
             cut = text.find(norm(marker))
             assert cut >= 0, f"marker {marker!r} missing from {g['doc']}"
-            position = text.find(norm(g["quote"]))
+            position = text.find(norm(g["quote"] if "quote" in g else g["block"][0]))
             if position >= cut:
                 bad.append((q["id"], g["doc"]))
     assert not bad, bad
@@ -198,7 +239,7 @@ def test_answer_fact_canonical_spelling_found_in_gold_material(spec: QuestionSet
     """
     bad = []
     for q in spec.answerable():
-        material = [norm(g["quote"]).lower() for g in q["gold"]]
+        material = [norm(g["quote"] if "quote" in g else " ".join(g["block"])).lower() for g in q["gold"]]
         material += [norm(spec.document(g["doc"])).lower() for g in q["gold"]]
         for fact in q["answer"]:
             canonical = norm(fact[0]).lower()

@@ -242,3 +242,24 @@ def test_a_table_quote_is_found_in_its_flattened_row() -> None:
     filler = " một hai ba bốn năm sáu bảy tám "
     scattered = filler.join(["Xây dựng Luật", "Dữ liệu Bộ", "Công an Các", "bộ, ngành 7/2025"])
     assert gold_rank([passage(1, "nq03", scattered)], gold) == []
+
+
+def test_a_quoted_row_is_found_cell_by_cell_under_long_column_headers() -> None:
+    quote = "| 30 | Dân số từ 15 tuổi trở lên có tài khoản ngân hàng | % | ≥ 95 | Ngân hàng Nhà nước |"
+    gold = [{"doc": "nq03.md", "quote": quote}]
+    row = (
+        "30. Chỉ tiêu: Dân số từ 15 tuổi trở lên có tài khoản ngân hàng; Đơn vị: %; Kết quả: ≥ 95; "
+        "Cơ quan chủ trì theo dõi, đánh giá: Ngân hàng Nhà nước"
+    )
+    assert gold_rank([passage(1, "nq03", row)], gold) == [1]
+    # the same cells out of order, or one cell missing, are another row
+    out_of_order = "≥ 95 năm 2035. " + row.replace("Kết quả: ≥ 95", "Kết quả: ≥ 80")
+    assert gold_rank([passage(1, "nq03", out_of_order)], gold) == []
+    assert gold_rank([passage(1, "nq03", row.replace("Ngân hàng Nhà nước", "Bộ Tài chính"))], gold) == []
+
+
+def test_a_block_of_header_lines_is_held_by_the_passage_printing_them() -> None:
+    gold = [{"doc": "qd.md", "block": ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Mai Sơn"]}]
+    signature = passage(1, "qd", "Nơi nhận:\n- Như Điều 3;\n- Lưu: VT.\n**KT. CHỦ TỊCH**\nPHÓ CHỦ TỊCH\nMai Sơn")
+    body = passage(2, "qd", "Ông Mai Sơn, Phó Chủ tịch UBND tỉnh, chủ trì hội nghị.")
+    assert gold_rank([body, signature], gold) == [1]
