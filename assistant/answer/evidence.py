@@ -154,3 +154,17 @@ def mentions_months(text: str, months: list[tuple[str, str]]) -> bool:
         re.search(rf"(?<!\d)0?{m}\s*[/-]\s*{y}\b|tháng\s*0?{m}\s*(?:năm\s*)?[/-]?\s*{y}\b", text, re.IGNORECASE)
         for m, y in months
     )
+
+
+# Two kinds of public servant the law keeps apart (Luật Cán bộ, công chức and Luật Viên chức, each with its own
+# discipline, recruitment and pay rules): a rule for one does not answer a question about the other.
+_SERVANTS = ("công chức", "viên chức")
+
+
+def mentions_servants(text: str, question: str) -> bool:
+    """ "viên chức vi phạm lần đầu bị kỷ luật thế nào?" is not answered by the rule "đối với cán bộ, công chức": a
+    text naming one kind of servant answers for that kind only; a text naming none applies to whom its part is
+    about."""
+    asked = {kind for kind in _SERVANTS if re.search(rf"\b{kind}\b", question, re.IGNORECASE)}
+    said = {kind for kind in _SERVANTS if re.search(rf"\b{kind}\b", text, re.IGNORECASE)}
+    return not asked or not said or bool(asked & said)

@@ -23,6 +23,7 @@ from assistant.answer.evidence import (
     mentions_bodies,
     mentions_months,
     mentions_periods,
+    mentions_servants,
     names_document,
 )
 from assistant.answer.refusal import refusal
@@ -453,6 +454,7 @@ def _names_grounded(query: Query, chosen: list[_Sentence], index: IndexReader) -
         and mentions_bodies(raw, query.bodies)
         and mentions_periods(raw, query.periods)
         and mentions_months(raw, query.months)  # "đến hết tháng 9/2025" is not answered by a May report
+        and all(mentions_servants(f"{s.lead} {s.text}", query.asked) for s in chosen)
     )
 
 

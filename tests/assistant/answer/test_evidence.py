@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer.evidence import (
     has_answer_type,
     holds_phrases,
     mentions_bodies,
     mentions_periods,
+    mentions_servants,
     names_document,
 )
 from assistant.understand.features import question_names
@@ -108,3 +111,25 @@ def test_quantities_named_before_the_question_word() -> None:
     assert understand("Thuế suất thuế nhập khẩu ưu đãi của bộ bài là bao nhiêu?").unit == "phan tram"
     assert understand("Mức học phí của mỗi lớp bồi dưỡng là bao nhiêu?").unit == "tien"
     assert understand("Thời hạn nộp hồ sơ là bao lâu?").unit == "thoi gian"  # a length of time: "60 ngày"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "fits"),
+    [
+        (
+            "Khiển trách áp dụng đối với cán bộ, công chức vi phạm lần đầu.",
+            "Viên chức vi phạm lần đầu bị kỷ luật gì?",
+            False,
+        ),
+        (
+            "Khiển trách áp dụng đối với cán bộ, công chức vi phạm lần đầu.",
+            "Công chức vi phạm lần đầu bị kỷ luật gì?",
+            True,
+        ),
+        ("Áp dụng đối với công chức, viên chức.", "Viên chức vi phạm lần đầu bị kỷ luật gì?", True),
+        ("Khiển trách áp dụng khi vi phạm lần đầu.", "Viên chức vi phạm lần đầu bị kỷ luật gì?", True),  # names no one
+        ("Khiển trách áp dụng đối với viên chức.", "Người vi phạm lần đầu bị kỷ luật gì?", True),  # asks for no one
+    ],
+)
+def test_a_rule_for_one_kind_of_servant_does_not_answer_for_the_other(text: str, question: str, fits: bool) -> None:
+    assert mentions_servants(text, question) is fits

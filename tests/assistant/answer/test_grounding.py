@@ -201,3 +201,10 @@ def test_a_worked_example_never_answers_a_figure() -> None:
     stated = f"{rule}\nChi phí đào tạo thạc sỹ là 3 triệu đồng mỗi tháng."
     got = answer("Chi phí đào tạo thạc sỹ là bao nhiêu tiền mỗi tháng?", [stated])
     assert not got.refused and "3 triệu đồng" in got.answer, got.answer
+
+
+def test_a_rule_for_civil_servants_does_not_answer_for_public_employees() -> None:
+    rule = "Hình thức kỷ luật khiển trách áp dụng đối với cán bộ, công chức có hành vi vi phạm lần đầu."
+    assert answer("Viên chức vi phạm lần đầu bị áp dụng hình thức kỷ luật nào?", [rule]).refused
+    got = answer("Công chức vi phạm lần đầu bị áp dụng hình thức kỷ luật nào?", [rule])
+    assert not got.refused and "khiển trách" in got.answer, got.answer
