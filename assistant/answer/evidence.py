@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.understand.features import DURATION, DURATION_UNITS, UNIT_ALIASES
+from assistant.understand.features import DURATION, DURATION_UNITS, UNIT_ALIASES, question_names
 from assistant.understand.query import Query
 from core.docnumbers import number_key, number_spans
 from core.index.reader import IndexReader
@@ -38,11 +38,20 @@ LIST_PREFIX = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,
 TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
 
 
+# "Phó Thủ tướng nào …?", "đồng chí nào …?": a person by name, not a body that acts ("Bộ Nông nghiệp … chủ trì")
+_ASKS_NAME = re.compile(
+    r"\b(thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong|dong chi|nguoi) nao\b"
+)
+
+
 def has_answer_type(text: str, query: Query) -> bool:
     """Does the sentence hold the kind of value asked for (a date, a number, a person), new to the question?"""
     pattern = TYPE_PATTERNS.get(query.qtype)
     if pattern is None:
         return False
+    if query.qtype == "person" and _ASKS_NAME.search(fold(query.asked.lower())):
+        asked = set(question_names(query.text))
+        return any(name not in asked for name in question_names(text))
     taken = [(a, b) for a, b, _ in number_spans(text)]
     asked = set(re.findall(r"\d+", query.text))
     if query.qtype == "number":  # a quantity, not the digits of a date

@@ -45,7 +45,8 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         "person",
         re.compile(
             r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|(?<!van )ban nao|bo nao"
-            r"|so nao|cap nao)(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b"
+            r"|so nao|cap nao|(thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong) nao)"
+            r"(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b"
         ),
     ),
     (

@@ -208,3 +208,10 @@ def test_a_rule_for_civil_servants_does_not_answer_for_public_employees() -> Non
     assert answer("Viên chức vi phạm lần đầu bị áp dụng hình thức kỷ luật nào?", [rule]).refused
     got = answer("Công chức vi phạm lần đầu bị áp dụng hình thức kỷ luật nào?", [rule])
     assert not got.refused and "khiển trách" in got.answer, got.answer
+
+
+def test_a_person_asked_by_title_is_answered_by_a_name_not_by_a_body() -> None:
+    acts = "Bộ Nông nghiệp và Môi trường chủ trì nghiên cứu kiến nghị của Hiệp hội Thức ăn Chăn nuôi."
+    named = "Về việc này, Phó Thủ tướng Chính phủ Trần Văn Bình có ý kiến chỉ đạo như sau:"
+    got = answer("Phó Thủ tướng nào chỉ đạo nghiên cứu kiến nghị của Hiệp hội Thức ăn Chăn nuôi?", [acts, named])
+    assert not got.refused and "Trần Văn Bình" in got.answer, got.answer

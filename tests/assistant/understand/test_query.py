@@ -49,3 +49,9 @@ def test_follow_up_keeps_the_document_the_user_named_not_the_answer_s() -> None:
         {"role": "assistant", "content": "Ngày 22/12/2024, theo Kế hoạch 3260-KH/ĐĐQH15 [1]."},
     ]
     assert understand("Người ký là ai?", history).number_keys == ["nq:57"]
+
+
+def test_a_post_asked_with_nao_asks_for_a_person() -> None:
+    assert understand("Phó Thủ tướng nào chỉ đạo việc này?").qtype == "person"
+    assert understand("Bộ trưởng nào ký tờ trình?").qtype == "person"
+    assert understand("Văn bản nào quy định việc này?").qtype != "person"
