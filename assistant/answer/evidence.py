@@ -177,3 +177,26 @@ def mentions_servants(text: str, question: str) -> bool:
     asked = {kind for kind in _SERVANTS if re.search(rf"\b{kind}\b", question, re.IGNORECASE)}
     said = {kind for kind in _SERVANTS if re.search(rf"\b{kind}\b", text, re.IGNORECASE)}
     return not asked or not said or bool(asked & said)
+
+
+# When a question asks a deadline ("gửi ý kiến trước thời điểm nào?", "hạn chót nộp báo cáo là ngày nào?") or the
+# date a text takes effect, a date that stands for something else (the date of a cited document, of a meeting)
+# is no answer.
+_ASKS_DEADLINE = re.compile(
+    r"\b(truoc|cham nhat|han chot|thoi han|han cuoi)\b(?: \S+){0,3}? (ngay nao|thoi diem nao|khi nao|bao gio|luc nao)"
+)
+_ASKS_EFFECT = re.compile(r"\bhieu luc\b(?: \S+){0,4}? (ngay nao|khi nao|bao gio|tu luc nao|thoi diem nao)")
+_DEADLINE = re.compile(
+    r"\b(?:trước|chậm nhất|hạn chót|thời hạn|hoàn thành|trong)\b[\s:]*(?:(?:đến|vào|là|hết)\s+)*"
+    r"(?:(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}|ngày|tháng|quý|năm)\s*)*\d",
+    re.IGNORECASE,
+)
+
+
+def answers_when(text: str, query: Query) -> bool:
+    """Does the sentence give the kind of date asked: a deadline ("trước 20h00 ngày 25 tháng 5 năm 2025",
+    "Thời gian hoàn thành: 7/2025"), or the taking effect ("có hiệu lực …")? Other date questions: any date."""
+    asked = fold(query.asked.lower())
+    if _ASKS_EFFECT.search(asked) and not re.search(r"hiệu lực", text, re.IGNORECASE):
+        return False
+    return not _ASKS_DEADLINE.search(asked) or bool(_DEADLINE.search(text))

@@ -15,6 +15,7 @@ from assistant.answer.citations import cited_first
 from assistant.answer.evidence import (
     LIST_PREFIX,
     TYPE_PATTERNS,
+    answers_when,
     counts_unit,
     has_answer_type,
     holds_phrases,
@@ -103,6 +104,9 @@ def analyse(query: Query, passages: list[Passage], index: IndexReader) -> tuple[
     if cited_only:  # judged once per passage: its title, section and text
         about = {p.chunk_id for p in passages if _names_keys(_read_under(p), cited_only)}
         sentences = [s for s in sentences if s.passage.chunk_id in about]
+    # "… trước thời điểm nào?" is not answered by the date of a cited letter, "… có hiệu lực từ khi nào?" not by a
+    # task's deadline
+    sentences = [s for s in sentences if answers_when(f"{s.lead} {s.text}", query)]
     chosen = _choose(sentences, query)
     if chosen and not _names_grounded(query, chosen, index):
         return [], 0.0

@@ -215,3 +215,24 @@ def test_a_person_asked_by_title_is_answered_by_a_name_not_by_a_body() -> None:
     named = "Về việc này, Phó Thủ tướng Chính phủ Trần Văn Bình có ý kiến chỉ đạo như sau:"
     got = answer("Phó Thủ tướng nào chỉ đạo nghiên cứu kiến nghị của Hiệp hội Thức ăn Chăn nuôi?", [acts, named])
     assert not got.refused and "Trần Văn Bình" in got.answer, got.answer
+
+
+def test_a_deadline_asked_is_not_answered_by_the_date_of_a_cited_letter() -> None:
+    cited = "Các đồng chí gửi ý kiến góp ý dự thảo theo văn bản số 15000-CV/VPTW ngày 23 tháng 5 năm 2025."
+    due = "Đề nghị các đồng chí cho ý kiến góp ý dự thảo, gửi về Văn phòng trước 20h00 ngày 25 tháng 5 năm 2025."
+    asked = "Các đồng chí phải gửi ý kiến góp ý dự thảo trước thời điểm nào?"
+    got = answer(asked, [cited, due])
+    assert not got.refused and "25 tháng 5 năm 2025" in got.answer and "15000" not in got.answer, got.answer
+    assert answer(asked, [cited]).refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nghị định này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2025.",
+        "Chậm nhất đến ngày 01 tháng 7 năm 2027 phải hoàn thành việc bố trí công chức.",
+    ],
+)
+def test_the_date_a_text_takes_effect_is_said_with_hieu_luc(text: str) -> None:
+    got = answer("Nghị định về tuyển dụng công chức có hiệu lực từ ngày nào?", [text])
+    assert got.refused is ("hiệu lực" not in text), got.answer
