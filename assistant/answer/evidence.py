@@ -81,6 +81,9 @@ def counts_unit(text: str, query: Query) -> bool:
     if unit == DURATION or unit in DURATION_UNITS:  # "bao lâu", "bao nhiêu ngày"
         return _DURATION_RE[unit].search(folded) is not None
     alias = UNIT_ALIASES.get(unit)
+    named = re.escape(unit) + (f"|{fold(alias)}" if alias else "")  # an alias is a pattern: "(%|phần trăm)"
+    if re.search(rf"\bdon vi\s*:\s*(?:{named})", folded) and re.search(r"\d", folded):
+        return True  # a table row: "Đơn vị: Tuyến cáp quang biển; Kết quả: 09", "Đơn vị: % dân số; Kết quả: 99"
     if alias:
         return re.search(r"\d[\d.,]*\s*" + fold(alias), folded) is not None
     firsts = {unit.split()[0]}
@@ -88,8 +91,6 @@ def counts_unit(text: str, query: Query) -> bool:
     if expansion:  # "bao nhiêu CBCCVC" is answered by "7.400 cán bộ, công chức, viên chức"
         firsts.add(fold(expansion.split()[0]))
     unit_words = re.escape(unit)
-    if re.search(rf"\bdon vi\s*:\s*{unit_words}", folded) and re.search(r"\d", folded):
-        return True  # a table row: "Đơn vị: Tuyến cáp quang biển; Kết quả: 09"
     if re.search(rf"\b{unit_words}\s+(?:\w+\s+)?\d", folded):  # "các điểm cầu 34 tỉnh"
         return True
     return any(

@@ -236,3 +236,10 @@ def test_a_deadline_asked_is_not_answered_by_the_date_of_a_cited_letter() -> Non
 def test_the_date_a_text_takes_effect_is_said_with_hieu_luc(text: str) -> None:
     got = answer("Nghị định về tuyển dụng công chức có hiệu lực từ ngày nào?", [text])
     assert got.refused is ("hiệu lực" not in text), got.answer
+
+
+def test_a_percentage_asked_is_counted_by_the_unit_column_of_a_target_row() -> None:
+    row = "23.4. Chỉ tiêu: Phủ sóng 5G cho người dân; Đơn vị: % dân số; Kết quả: 99; Cơ quan chủ trì: Bộ Thông tin"
+    other = "23.2. Chỉ tiêu: Số tuyến cáp quang biển mới; Đơn vị: Tuyến cáp quang biển; Kết quả: 09"
+    got = answer("Chỉ tiêu phủ sóng 5G cho người dân đến năm 2030 là bao nhiêu phần trăm dân số?", [other, row])
+    assert not got.refused and "Kết quả: 99" in got.answer, got.answer
