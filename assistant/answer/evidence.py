@@ -41,6 +41,7 @@ TYPE_PATTERNS = {"date": _DATE, "number": _NUMBER, "person": _PERSON}
 # "Phó Thủ tướng nào …?", "đồng chí nào …?": a person by name, not a body that acts ("Bộ Nông nghiệp … chủ trì")
 _ASKS_NAME = re.compile(
     r"\b(thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong|dong chi|nguoi) nao\b"
+    r"|\bwhich (senior )?(leaders?|officials?|deputy prime ministers?|ministers?|persons?|people)\b"
 )
 
 
@@ -50,8 +51,7 @@ def has_answer_type(text: str, query: Query) -> bool:
     if pattern is None:
         return False
     if query.qtype == "person" and _ASKS_NAME.search(fold(query.asked.lower())):
-        asked = set(question_names(query.text))
-        return any(name not in asked for name in question_names(text))
+        return any(all(name not in a and a not in name for a in query.mentioned) for name in question_names(text))
     taken = [(a, b) for a, b, _ in number_spans(text)]
     asked = set(re.findall(r"\d+", query.text))
     if query.qtype == "number":  # a quantity, not the digits of a date

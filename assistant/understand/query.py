@@ -46,7 +46,7 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|(?<!van )ban nao|bo nao"
             r"|so nao|cap nao|(thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong) nao)"
-            r"(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation)\b"
+            r"(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation|which (senior )?(leaders?|officials?))\b"
         ),
     ),
     (
@@ -54,6 +54,30 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"\b(co phai|phai khong|dung khong|hay khong|is it|does|did|was)\b|\bco \w+.* (khong|chua)\s*\??$"),
     ),
 ]
+
+# Words of an English rendering of a Vietnamese body or text: a capitalised run holding one is no Vietnamese name.
+_ENGLISH_INSTITUTIONS = frozenset(
+    "central steering committee government ministry resolution national party council office department province "
+    "provincial agency people's assembly prime minister general secretary politburo state bank action programme "
+    "program plan decree law science technology innovation digital transformation official letter customs tax "
+    "standing politburo's government's ministry's".split()
+)
+
+
+_SET_ASIDE = r"\b(?:besides|apart from|other than|except|ngoài|bên cạnh|trừ)\b[^,;?]{0,40}?"
+
+
+def _vietnamese_names(names: list[str]) -> list[str]:
+    """Of the capitalised runs of an English question, the Vietnamese names: "General Secretary Tô Lâm" → "Tô Lâm",
+    "Central Steering Committee" → nothing."""
+    out = []
+    for name in names:
+        words = name.split()
+        cut = max((i + 1 for i, w in enumerate(words) if w.lower() in _ENGLISH_INSTITUTIONS), default=0)
+        if len(words) - cut >= 2:
+            out.append(" ".join(words[cut:]))
+    return out
+
 
 _ENGLISH = frozenset(
     "the what when who which how is are was were does did of in on to for by a an and with resolution "
@@ -88,7 +112,8 @@ _EN_VI = {
     "provinces": "tỉnh", "cities": "thành phố", "city": "thành phố", "connected": "kết nối điểm cầu",
     "completed": "hoàn thành", "overdue": "quá hạn", "deputy": "phó", "standing": "thường trực",
     "proposed": "đề xuất", "invest": "đầu tư", "training": "tập huấn", "officials": "cán bộ công chức",
-    "central": "trung ương", "general": "tổng", "share": "tỷ lệ", "gdp": "GDP", "r&d": "nghiên cứu và phát triển",
+    "central": "trung ương", "general": "tổng", "attended": "tham dự", "attend": "tham dự", "leaders": "lãnh đạo",
+    "leader": "lãnh đạo", "share": "tỷ lệ", "gdp": "GDP", "r&d": "nghiên cứu và phát triển",
     "research": "nghiên cứu", "development": "phát triển", "spending": "chi", "expenditure": "chi",
     "ministry": "bộ", "ministries": "bộ", "leads": "chủ trì", "lead": "chủ trì", "programme": "chương trình",
     "program": "chương trình", "diplomacy": "ngoại giao", "action": "hành động", "government": "chính phủ",
@@ -118,7 +143,8 @@ class Query:
     # One part of a question asking several things: the rest of the question, whose words weigh less.
     background: str = ""
     # Features of the question, computed once here: answering reads them, never recomputes them.
-    names: list[str] = field(init=False)  # proper names (places, people) the question gives
+    names: list[str] = field(init=False)  # proper names (places, people) an answer must speak of
+    mentioned: list[str] = field(init=False)  # every name the question gives, also one it sets aside ("ngoài …")
     bodies: list[str] = field(init=False)  # bodies it names ("bo noi" for "Bộ Nội vụ"), folded
     periods: list[tuple[str, str]] = field(init=False)  # year ranges it names ("2021", "2025")
     months: list[tuple[str, str]] = field(init=False)  # months it names ("9", "2025")
@@ -130,6 +156,14 @@ class Query:
     def __post_init__(self) -> None:
         self.asked = self.asked or self.text
         self.names = question_names(self.text)
+        if self.language == "en":  # "the Central Steering Committee" is a translation, not a name the texts print
+            self.names = _vietnamese_names(self.names)
+        self.mentioned = list(self.names)
+        # "Ngoài Tổng Bí thư Tô Lâm, những ai dự …?": the name set aside is not what the answer names
+        self.names = [
+            n for n in self.names
+            if not re.search(_SET_ASIDE + re.escape(n), self.text, re.IGNORECASE) and not re.match(_SET_ASIDE, n, re.I)
+        ]  # fmt: skip
         self.bodies = question_bodies(self.asked)
         self.periods = question_periods(self.asked)
         self.months = question_months(self.asked)

@@ -243,3 +243,13 @@ def test_a_percentage_asked_is_counted_by_the_unit_column_of_a_target_row() -> N
     other = "23.2. Chỉ tiêu: Số tuyến cáp quang biển mới; Đơn vị: Tuyến cáp quang biển; Kết quả: 09"
     got = answer("Chỉ tiêu phủ sóng 5G cho người dân đến năm 2030 là bao nhiêu phần trăm dân số?", [other, row])
     assert not got.refused and "Kết quả: 99" in got.answer, got.answer
+
+
+def test_besides_a_named_leader_the_answer_names_the_others() -> None:
+    named = "Tổng Bí thư Tô Lâm tham dự và phát biểu kết luận hội nghị, yêu cầu lãnh đạo các cơ quan làm tốt."
+    others = "Chủ tịch Quốc hội Trần Thanh Mẫn, Thường trực Ban Bí thư Trần Cẩm Tú; lãnh đạo các ban cùng tham dự."
+    title = "Tổng Bí thư Tô Lâm chủ trì hội nghị sơ kết quý III"  # the report is about the meeting he chaired
+    passages = [_passage(n, text, doc_id="tin", title=title) for n, text in enumerate([named, others], start=1)]
+    asked = understand("Besides General Secretary Tô Lâm, which senior leaders attended the conference?")
+    got = extractive_answer(asked, passages, _index(), THRESHOLD)  # type: ignore[arg-type]
+    assert not got.refused and "Trần Thanh Mẫn" in got.answer, got.answer

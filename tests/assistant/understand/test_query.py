@@ -55,3 +55,12 @@ def test_a_post_asked_with_nao_asks_for_a_person() -> None:
     assert understand("Phó Thủ tướng nào chỉ đạo việc này?").qtype == "person"
     assert understand("Bộ trưởng nào ký tờ trình?").qtype == "person"
     assert understand("Văn bản nào quy định việc này?").qtype != "person"
+
+
+def test_an_english_question_keeps_only_the_vietnamese_names_it_gives() -> None:
+    assert understand("Who chaired the first session of the Central Steering Committee?").names == []
+    assert understand("Which leaders attended with General Secretary Tô Lâm?").names == ["Tô Lâm"]
+    assert understand("Besides General Secretary Tô Lâm, which senior leaders attended?").names == []  # set aside
+    assert understand("Ngoài Tổng Bí thư Tô Lâm, những lãnh đạo nào dự hội nghị?").names == []
+    assert understand("What budget did Thai Nguyen allocate in 2026?").names == ["Thai Nguyen"]
+    assert understand("Which senior leaders attended the conference?").qtype == "person"
