@@ -31,7 +31,9 @@ _PERSON = re.compile(
     r"\b(đồng chí|Bí thư|Chủ tịch|Phó|Trưởng|Tổng Bí thư|Thủ tướng|Sở|Ban|Bộ|Văn phòng|UBND|HĐND|Ủy ban"
     # bodies that answer "cơ quan nào" by name (not "Chính phủ" or "Quốc hội": nearly every sentence says them)
     r"|Ngân hàng Nhà nước|Tổng cục|Cục|Viện|Tòa án|Kiểm toán Nhà nước|Bảo hiểm xã hội Việt Nam|Mặt trận Tổ quốc"
-    r"|Thông tấn xã|Đài Truyền hình|Đài Tiếng nói)\b"
+    r"|Thông tấn xã|Đài Truyền hình|Đài Tiếng nói"
+    # Party organs: "Đảng ủy Quốc hội tiếp tục chỉ đạo …", "Ban cán sự đảng Chính phủ", "Tỉnh ủy"
+    r"|Đảng (?:ủy|uỷ)|Đảng đoàn|Đảng bộ|Ban cán sự|(?:Tỉnh|Thành|Huyện) (?:ủy|uỷ))\b"
 )
 # A list label or bullet opening a line ("1.", "a)", "II-", "- "): structure, not content.
 LIST_PREFIX = re.compile(r"^\s*(?:[-–•+*]\s*|[a-zđ][)]\s*|\d{1,3}(?:\.\d{1,3})*[.)]\s*|[IVXLC]{1,5}[.)-]\s*)")

@@ -253,3 +253,20 @@ def test_besides_a_named_leader_the_answer_names_the_others() -> None:
     asked = understand("Besides General Secretary Tô Lâm, which senior leaders attended the conference?")
     got = extractive_answer(asked, passages, _index(), THRESHOLD)  # type: ignore[arg-type]
     assert not got.refused and "Trần Thanh Mẫn" in got.answer, got.answer
+
+
+def test_a_party_organ_answers_which_body_goes_on() -> None:
+    issued = "Thực hiện chỉ đạo của Bộ Chính trị, Đảng đoàn Quốc hội ban hành Kế hoạch triển khai thực hiện Nghị quyết."
+    goes_on = (
+        "Khi Đảng đoàn Quốc hội kết thúc hoạt động, Đảng ủy Quốc hội được thành lập thì Đảng ủy Quốc hội tiếp tục "
+        "chỉ đạo thực hiện Kế hoạch này."
+    )
+    history = [
+        {"role": "user", "content": "Kế hoạch 3260-KH/ĐĐQH15 do cơ quan nào ban hành?"},
+        {"role": "assistant", "content": "Kế hoạch do Đảng đoàn Quốc hội ban hành."},
+    ]
+    follow_up = "Nếu Đảng đoàn Quốc hội kết thúc hoạt động thì cơ quan nào tiếp tục chỉ đạo kế hoạch đó?"
+    asked = understand(follow_up, history)
+    passages = [_passage(n, text, doc_id="kh") for n, text in enumerate([issued, goes_on], start=1)]
+    got = extractive_answer(asked, passages, _index({"kh:3260": ["kh"]}), THRESHOLD)  # type: ignore[arg-type]
+    assert not got.refused and "Đảng ủy Quốc hội tiếp tục" in got.answer, got.answer
