@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from core.vntext import fold, syllables
+from core.vntext import fold, has_diacritics, nfc, syllables
 
 UNIT_ALIASES = {
     "phan tram": r"(%|phần trăm)", "tien": r"(tỷ|triệu|nghìn|đồng)", "kinh phi": r"(tỷ|triệu|đồng)",
@@ -18,6 +18,7 @@ _NAMED_QUANTITIES = (
     (r"\b(hoc phi|le phi|muc phi|kinh phi|so tien|muc luong|tien luong|muc ho tro|phu cap)\b", "tien"),
 )
 _HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(\w+(?:\s\w+)?)")
+_BAO_NHIEU = re.compile(r"\bbao nhieu\s+(\w+(?:\s\w+)?)")
 # "bao lâu", "mất bao lâu": a length of time, answered by "03 ngày làm việc", "mười hai tháng", "ít nhất một năm".
 DURATION = "thoi gian"
 DURATION_UNITS = ("ngay", "thang", "nam", "gio", "tuan", "phut")
@@ -35,18 +36,36 @@ _EN_UNITS = (
 _EN_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+((?:[a-z-]+\s+){0,3}[a-z-]+)")
 
 
+# Words that fold to "may" but do not ask "mấy" (how many): "nhà máy", "máy tính", "đám mây".
+_NOT_MAY = re.compile(r"\b(?:máy|mây|mày|mảy|mạy|mãy)\b")
+
+
+def fold_asked(question: str) -> str:
+    """The question folded and lowercased for matching question words, "máy" kept apart from "mấy" when typed
+    with diacritics ("Nhà máy nhiệt điện … bao nhiêu" asks no "mấy nhiệt điện")."""
+    return fold(_NOT_MAY.sub("m_y", nfc(question).lower()))
+
+
+def _how_many(question: str) -> re.Pattern[str]:
+    """ "bao nhiêu <unit>", and "mấy <unit>" unless the question, typed with diacritics, has no "mấy"."""
+    if has_diacritics(question) and "mấy" not in nfc(question).lower():
+        return _BAO_NHIEU
+    return _HOW_MANY
+
+
 def asked_unit(question: str) -> str | None:
     """The thing counted in "bao nhiêu <unit>" ("nhiệm vụ", "phần trăm"), folded, or None."""
     folded = fold(question.lower())
+    how_many = _how_many(question)
     english = _EN_HOW_MANY.search(folded)
     if english:  # "How many leading AI experts …", "How many billion VND …"
         words = english.group(1)
         return next((unit for pattern, unit in _EN_UNITS if re.search(rf"\b(?:{pattern})", words)), None)
     if re.search(r"\bbao (?:nhieu )?lau\b", folded):
         return DURATION
-    match = _HOW_MANY.search(folded)
+    match = how_many.search(folded)
     if match and match.group(1).split()[0] == "den":  # "từ bao nhiêu đến bao nhiêu năm": the unit ends the range
-        match = _HOW_MANY.search(folded, match.start(1))
+        match = how_many.search(folded, match.start(1))
         if match is None or match.group(1).split()[0] in {"la", "thi", "nhieu"}:
             return None
     if match and match.group(1).split()[0] in DURATION_UNITS and not re.search(r"\bngay (?:bao nhieu|may)\b", folded):
@@ -84,7 +103,8 @@ def counted_qualifiers(question: str, unit: str | None) -> list[tuple[str, ...]]
     if unit is None:
         return []
     folded = fold(question.lower())
-    match = re.search(r"\b(?:bao nhieu|may)\s+" + re.escape(unit) + r"\b", folded)  # (the last, in a range)
+    asks = "bao nhieu" if _how_many(question) is _BAO_NHIEU else "bao nhieu|may"
+    match = re.search(rf"\b(?:{asks})\s+" + re.escape(unit) + r"\b", folded)  # (the last, in a range)
     if not match:
         return []
     found: list[list[str]] = []

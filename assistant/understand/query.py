@@ -9,6 +9,7 @@ from assistant.understand.features import (
     asked_unit,
     asks_document_number,
     counted_qualifiers,
+    fold_asked,
     question_bodies,
     question_months,
     question_names,
@@ -176,7 +177,7 @@ class Query:
 def question_type(text: str) -> str:
     """What kind of answer the question wants, from its question words."""
     text = re.sub(r"\bAI\b", "trí tuệ nhân tạo", nfc(text))  # the acronym, not "ai" (who)
-    folded = fold(text.lower())
+    folded = fold_asked(text)
     for name, pattern in _QTYPES:
         if pattern.search(folded):
             return name

@@ -66,3 +66,17 @@ def test_digital_things_named_must_be_held_by_a_date_or_number_answer() -> None:
     assert required_phrases("Nghị quyết số 57 ban hành ngày nào?", "date") == []
     assert required_phrases("Doanh nghiệp số lượng bao nhiêu?", "number") == []
     assert required_phrases("Ai phụ trách Chính phủ số?", "person") == []  # a person question names a role instead
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        # a threshold: "từ 200 MW trở xuống" (not "mấy nhiệt điện", from "nhà máy")
+        ("Nhà máy nhiệt điện than công suất bao nhiêu trở xuống thì thuộc loại nhà máy điện khác?", "tro xuong"),
+        ("Có bao nhiêu máy tính được cấp cho các xã?", "may tinh"),
+        ("Nghị quyết có mấy nhiệm vụ trọng tâm?", "nhiem vu"),
+        ("nghi quyet co may nhiem vu", "nhiem vu"),  # typed without diacritics, "may" may be "mấy"
+    ],
+)
+def test_a_machine_is_not_how_many(question: str, unit: str | None) -> None:
+    assert asked_unit(question) == unit

@@ -64,3 +64,8 @@ def test_an_english_question_keeps_only_the_vietnamese_names_it_gives() -> None:
     assert understand("Ngoài Tổng Bí thư Tô Lâm, những lãnh đạo nào dự hội nghị?").names == []
     assert understand("What budget did Thai Nguyen allocate in 2026?").names == ["Thai Nguyen"]
     assert understand("Which senior leaders attended the conference?").qtype == "person"
+
+
+def test_a_factory_asked_about_is_no_count() -> None:
+    assert understand("Nhà máy nào được giao xây dựng trung tâm dữ liệu?").qtype != "number"
+    assert understand("Có mấy xã được sáp nhập?").qtype == "number"
