@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant.answer.card import answers_whole, card_answer, card_evidence
+from assistant.answer.citations import cited_first
 from assistant.answer.compose import compose
 from assistant.answer.extractive import evidence_order, extractive_answer
 from assistant.answer.generative import generate, rewrite_question
@@ -197,15 +198,25 @@ def reading_order(deps: Deps, query: Query, passages: list[Passage]) -> list[Pas
     grounds; of a question asking several things, the first), then the rest by how well their best sentence
     answers (`evidence_order`).
     """
+    return _read(deps, query, passages)[0]
+
+
+def _read(deps: Deps, query: Query, passages: list[Passage]) -> tuple[list[Passage], Answer | None]:
+    """The passages in reading order, and the header answer read on the way when it answers the question whole
+    (numbered over those passages, as `write_answer` would give it)."""
     ordered = evidence_order(query, passages, deps.index)
     # of "Luật Dữ liệu có hiệu lực từ ngày nào, và …?", the first thing asked
     parts = [] if answers_whole(query) else question_parts(query)
-    lead = card_evidence(parts[0] if parts else query, ordered, deps.index, deps.retriever.passage)
-    if not lead:
-        return ordered
-    led = {p.chunk_id for p in lead}
-    kept = [*lead, *(p for p in ordered if p.chunk_id not in led)][: len(passages)]
-    return [replace(p, n=n) for n, p in enumerate(kept, start=1)]
+    card = card_answer(parts[0] if parts else query, ordered, deps.index, deps.retriever.passage)
+    lead = card_evidence(card)
+    shown = ordered
+    if lead:
+        led = {p.chunk_id for p in lead}
+        kept = [*lead, *(p for p in ordered if p.chunk_id not in led)][: len(passages)]
+        shown = [replace(p, n=n) for n, p in enumerate(kept, start=1)]
+    if parts or card is None:
+        return shown, None
+    return shown, replace(card, sources=cited_first(shown, lead)[0]) if lead else card
 
 
 def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
@@ -217,12 +228,12 @@ def _events(deps: Deps, turn: Turn, stream: bool) -> Iterator[Event]:
     retrieved = deps.retriever.select(ranking, max(k, turn.keep))
     # The k passages the answer reads, in the order their best sentence's evidence gives (as /api/search shows
     # them); the extractive answer still weighs each by its retrieval score.
-    shown = reading_order(deps, query, retrieved[:k])
+    shown, card = _read(deps, query, retrieved[:k])
     candidates = [*shown, *(p for p in retrieved[k:] if p.chunk_id not in {s.chunk_id for s in shown})]
     passages = candidates[:k]
     t2 = time.perf_counter()
     answer: Answer | None = None
-    for item in write_answer(deps, turn, query, passages, stream):
+    for item in write_answer(deps, turn, query, passages, stream, card):
         if isinstance(item, Answer):
             answer = item
         else:
@@ -246,13 +257,15 @@ def understand_turn(deps: Deps, turn: Turn) -> Query:
     return understand(turn.question, history)
 
 
-def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], stream: bool) -> Iterator[str | Answer]:
+def write_answer(
+    deps: Deps, turn: Turn, query: Query, passages: list[Passage], stream: bool, card: Answer | None = None
+) -> Iterator[str | Answer]:
     """The LLM's deltas (when `stream`) then its checked Answer; the extractive Answer without a model.
 
     A question about a document the collection does not hold is refused first, naming the document: any answer
     would come from other texts that merely share its topic. A question about a document's own header (signer,
     issuing body, dates, subject, what it replaces) is answered from the header ingestion read, cited, with no
-    model: these facts are exact or absent.
+    model: these facts are exact or absent (`card`: that answer when the reading order already read it).
     """
     missing = absent_documents(query, deps.index.serial_numbers, deps.index.named_keys, deps.index.mentioned_keys)
     if missing:
@@ -262,7 +275,7 @@ def write_answer(deps: Deps, turn: Turn, query: Query, passages: list[Passage], 
     if parts:  # "… do cơ quan nào ban hành và ban hành ngày nào?": each thing asked, answered on its own
         yield compose(query, [(part, _part_answer(deps, turn, part)) for part in parts], passages)
         return
-    card = card_answer(query, passages, deps.index, deps.retriever.passage)
+    card = card or card_answer(query, passages, deps.index, deps.retriever.passage)
     if card is not None:
         yield card
         return

@@ -139,6 +139,8 @@ _EFFECT = re.compile(r"hiệu lực", re.IGNORECASE)
 _REPLACE = re.compile(r"thay thế|bãi bỏ|hủy bỏ|huỷ bỏ|hết hiệu lực", re.IGNORECASE)
 _AMEND = re.compile(r"sửa đổi", re.IGNORECASE)
 _BASIS = re.compile(r"^\W*Căn cứ\b", re.IGNORECASE)
+# After a kind word, the words that ask for a document of that kind ("kế hoạch số mấy", "văn bản nào")
+_ASKING_KIND = r" (?:so )?(?:may|nao|gi)\b"
 _PROPOSAL = re.compile(r"^\W*(Theo|Xét) đề nghị\b", re.IGNORECASE)
 
 MakePassage = Callable[[str], Passage]
@@ -212,6 +214,11 @@ def card_answer(query: Query, passages: list[Passage], index: IndexReader, passa
         facts = stated[chosen][1]
     else:
         facts = stated[0][1]
+    return _cited_answer(facts, passages, passage)
+
+
+def _cited_answer(facts: list[_Fact], passages: list[Passage], passage: MakePassage) -> Answer:
+    """The facts said one after another, each cited to its chunk; those chunks numbered first, then the passages."""
     cited = [passage(f.chunk.chunk_id) for f in facts]
     pool = [*cited, *(p for p in passages if p.chunk_id not in {c.chunk_id for c in cited})]
     sources, number = cited_first(pool, cited)
@@ -226,10 +233,10 @@ def _implemented_by(
     khai thực hiện Nghị quyết số 57-NQ/TW"), of the bodies and kinds the question asks for, each cited to its text
     naming it. None (the body answers) when the collection holds none."""
     wanted = {number_key(subject.meta.number)} if subject.meta.number else set()
-    kinds = {k for k in _KIND_WORDS if re.search(rf"\b{fold(k)}\b (so )?(may|nao|gi)\b", fold(query.asked.lower()))}
+    asked = fold(query.asked.lower())
+    kinds = {k for k in _KIND_WORDS if re.search(rf"\b{fold(k)}\b{_ASKING_KIND}", asked)}
     edges = [e for e in index.graph.into(subject.meta.doc_id) if e.relation == "implements"]
     # "Văn bản nào của Chính phủ và … của Đảng đoàn Quốc hội …": the issuers the question names choose among them
-    asked = fold(query.asked.lower())
     issuers = {fold((index.meta(e.source).issuer or "").lower()) for e in edges} - {""}
     issuers_named = {i for i in issuers if re.search(rf"\b{re.escape(i)}\b", asked)}
     facts: list[_Fact] = []
@@ -245,13 +252,7 @@ def _implemented_by(
         if chunk is not None and all(f.chunk.doc_id != edge.source for f in facts):
             issuer = f" của {meta.issuer}" if meta.issuer else ""
             facts.append(_Fact(f"{_reference(meta)}{issuer} triển khai thực hiện {_reference(subject.meta)}", chunk))
-    if not facts:
-        return None
-    cited = [passage(f.chunk.chunk_id) for f in facts]
-    pool = [*cited, *(p for p in passages if p.chunk_id not in {c.chunk_id for c in cited})]
-    sources, number = cited_first(pool, cited)
-    text = " ".join(f"{f.text} [{number[f.chunk.chunk_id]}]." for f in facts)
-    return Answer(answer=text, sources=sources, refused=False)
+    return _cited_answer(facts, passages, passage) if facts else None
 
 
 def _own_documents(query: Query) -> Query:
@@ -262,18 +263,17 @@ def _own_documents(query: Query) -> Query:
         return query
     folded = fold(query.asked.lower())
     # "… được triển khai bằng kế hoạch số mấy?" names the kind it asks for, not a document
-    if any(re.search(rf"\b{fold(kind)}\b(?! (so )?(may|nao|gi)\b)", folded) for kind in _KIND_WORDS):
+    if any(re.search(rf"\b{fold(kind)}\b(?!{_ASKING_KIND})", folded) for kind in _KIND_WORDS):
         return replace(query, number_keys=[])
     return query
 
 
-def card_evidence(query: Query, passages: list[Passage], index: IndexReader, passage: MakePassage) -> list[Passage]:
-    """The passages a header answer cites, in its order; [] when the header does not answer.
+def card_evidence(answer: Answer | None) -> list[Passage]:
+    """The passages a header answer cites, in its order; [] for no header answer or a refusal.
 
     What a question asks of a named document ("Ai ký Nghị quyết 03?") stands in the chunk the header was read
     from (its signature block, its dateline, its "Căn cứ" lines), wherever retrieval ranked that chunk.
     """
-    answer = card_answer(query, passages, index, passage)
     if answer is None or answer.refused:
         return []
     cited = set(markers(answer.answer))

@@ -132,6 +132,34 @@ _ASKS_NUMBER = re.compile(
 )
 
 
+# Posts a question names with "nào" to ask for the person holding one ("Phó Thủ tướng nào …?"), folded.
+POSTS = "thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong"
+_ASKS_NAME = re.compile(
+    rf"\b({POSTS}|dong chi|nguoi) nao\b"
+    r"|\bwhich (senior )?(leaders?|officials?|deputy prime ministers?|ministers?|persons?|people)\b"
+)
+# A deadline ("gửi ý kiến trước thời điểm nào?", "hạn chót … là ngày nào?"), the date a text takes effect.
+_ASKS_DEADLINE = re.compile(
+    r"\b(truoc|cham nhat|han chot|thoi han|han cuoi)\b(?: \S+){0,3}? (ngay nao|thoi diem nao|khi nao|bao gio|luc nao)"
+)
+_ASKS_EFFECT = re.compile(r"\bhieu luc\b(?: \S+){0,4}? (ngay nao|khi nao|bao gio|tu luc nao|thoi diem nao)")
+
+
+def asks_name(question: str) -> bool:
+    """ "Phó Thủ tướng nào …?", "đồng chí nào …?", "which leaders …?": a person by name, not a body that acts."""
+    return bool(_ASKS_NAME.search(fold(question.lower())))
+
+
+def asks_deadline(question: str) -> bool:
+    """ "… trước thời điểm nào?": a date given as a deadline, not the date of a letter it cites."""
+    return bool(_ASKS_DEADLINE.search(fold(question.lower())))
+
+
+def asks_effect(question: str) -> bool:
+    """ "… có hiệu lực từ khi nào?": the date the text takes effect, not a task's deadline."""
+    return bool(_ASKS_EFFECT.search(fold(question.lower())))
+
+
 def asks_document_number(question: str) -> bool:
     """Does the question ask for a document's number ("… bằng quyết định số mấy?")?"""
     return _ASKS_NUMBER.search(fold(question.lower())) is not None

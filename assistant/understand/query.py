@@ -6,8 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.understand.features import (
+    POSTS,
     asked_unit,
+    asks_deadline,
     asks_document_number,
+    asks_effect,
+    asks_name,
     counted_qualifiers,
     fold_asked,
     question_bodies,
@@ -46,7 +50,7 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
         "person",
         re.compile(
             r"(^|\s)(ai|nguoi nao|dong chi nao|co quan nao|don vi nao|to chuc nao|(?<!van )ban nao|bo nao"
-            r"|so nao|cap nao|(thu tuong|chu tich|bo truong|thu truong|bi thu|giam doc|truong ban|cuc truong) nao)"
+            rf"|so nao|cap nao|({POSTS}) nao)"
             r"(\s|\?|$)|\b(who|which agency|which body|which organi[sz]ation|which (senior )?(leaders?|officials?))\b"
         ),
     ),
@@ -153,6 +157,9 @@ class Query:
     phrases: list[str] = field(init=False)  # folded phrases an answer sentence must hold (ordinal, role)
     qualifiers: list[tuple[str, ...]] = field(init=False)  # words narrowing the counted unit, with alternatives
     wants_number: bool = field(init=False)  # it asks for a document's number ("quyết định số mấy?")
+    wants_name: bool = field(init=False)  # it asks for a person by name ("Phó Thủ tướng nào …?")
+    wants_deadline: bool = field(init=False)  # "… trước thời điểm nào?"
+    wants_effect: bool = field(init=False)  # "… có hiệu lực từ khi nào?"
 
     def __post_init__(self) -> None:
         self.asked = self.asked or self.text
@@ -171,6 +178,9 @@ class Query:
         self.unit = asked_unit(self.text)
         self.qualifiers = counted_qualifiers(self.asked, self.unit)
         self.wants_number = asks_document_number(self.asked)
+        self.wants_name = asks_name(self.asked)
+        self.wants_deadline = asks_deadline(self.asked)
+        self.wants_effect = asks_effect(self.asked)
         self.phrases = required_phrases(self.asked, self.qtype, self.wants_number)
 
 
