@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -63,6 +64,9 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # Switching a fresh file to WAL takes a lock the busy timeout does not wait for: one thread of the server's
+        # pool does it, the others wait here instead of failing with "database is locked".
+        self._setup = threading.Lock()
 
     def add(self, entry: FeedbackEntry) -> int:
         """Store one entry (text normalised to NFC); its id."""
@@ -116,9 +120,10 @@ class FeedbackStore:
             conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
         with closing(conn), conn:
             if write:
-                # WAL: readers (an admin listing) never block the server writing new feedback.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(_SCHEMA)
+                with self._setup:
+                    # WAL: readers (an admin listing) never block the server writing new feedback.
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
             yield conn
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,22 @@ def test_store_first_write_creates_parent_dir_in_wal_mode(tmp_path: Path) -> Non
     FeedbackStore(path).add(FeedbackEntry("up", QUESTION))
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_store_first_writes_at_once_all_stored(tmp_path: Path) -> None:
+    # The server's thread pool writes the first entries of a fresh file at the same moment: none may fail with
+    # "database is locked" (switching the file to WAL takes a lock the busy timeout does not wait for).
+    for attempt in range(30):  # the race is narrow: many fresh files, sixteen writers each
+        store = FeedbackStore(tmp_path / str(attempt) / "feedback.sqlite3")
+        barrier = threading.Barrier(16)
+
+        def add(n: int, store: FeedbackStore = store, barrier: threading.Barrier = barrier) -> int:
+            barrier.wait()
+            return store.add(FeedbackEntry("up", f"{QUESTION} {n}"))
+
+        with ThreadPoolExecutor(16) as pool:
+            ids = list(pool.map(add, range(16)))
+        assert len(set(ids)) == 16 and store.count() == 16
 
 
 def test_store_decomposed_text_stored_nfc(tmp_path: Path) -> None:
